@@ -1,0 +1,111 @@
+// Checks across sections, and defaults derived from other sections.
+#include <fmt/format.h>
+
+#include "config/sections.hpp"
+#include "tgw/config/catalog.hpp"
+
+namespace tgw::config {
+namespace {
+
+YAML::Node nodeAt(const YAML::Node& root, std::initializer_list<std::string_view> path) {
+  YAML::Node cur = root;
+  for (auto key : path) {
+    if (!cur.IsDefined() || !cur.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+    const YAML::Node& c = cur;
+    YAML::Node next = c[std::string(key)];
+    if (!next.IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
+    cur = next;
+  }
+  return cur;
+}
+
+class SignalChecker {
+ public:
+  SignalChecker(Diagnostics& diag, const std::vector<SourceConfig>& sources) : diag_(diag) {
+    for (const auto& s : sources) {
+      source_names_.push_back(s.name);
+      catalogs_[s.name] = signalCatalog(s);
+    }
+  }
+
+  void check(const std::string& signal, const YAML::Node& at, const std::string& path) {
+    if (signal.empty()) return;
+    // Trailing '*' = prefix match (e.g. module temperatures).
+    const bool prefix = signal.back() == '*';
+    const std::string name = prefix ? signal.substr(0, signal.size() - 1) : signal;
+    const auto dot = name.find('.');
+    const std::string source = name.substr(0, dot);
+    auto it = catalogs_.find(source);
+    if (it == catalogs_.end()) {
+      std::string msg = fmt::format("signal '{}' names no configured source ('{}' is not in sources:)", signal, source);
+      if (auto s = closestMatch(source, source_names_)) msg += fmt::format(" (did you mean '{}'?)", *s);
+      diag_.error(lineOf(at), columnOf(at), path, msg);
+      return;
+    }
+    if (!it->second) return;  // names known only at run time (e.g. DBC-driven)
+    const auto& names = *it->second;
+    for (const auto& n : names) {
+      if (prefix ? n.starts_with(name) : n == name) return;
+    }
+    std::string msg = fmt::format("unknown signal '{}' (source '{}' does not produce it)", signal, source);
+    if (auto s = closestMatch(name, names)) msg += fmt::format(" (did you mean '{}'?)", *s);
+    diag_.error(lineOf(at), columnOf(at), path, msg);
+  }
+
+ private:
+  Diagnostics& diag_;
+  std::vector<std::string> source_names_;
+  std::map<std::string, std::optional<std::vector<std::string>>> catalogs_;
+};
+
+void checkBindings(SignalChecker& checker, const YAML::Node& signals_node, const std::string& path,
+                   const std::map<std::string, SignalBinding>& bindings) {
+  for (const auto& [field, binding] : bindings) {
+    const YAML::Node& s = signals_node;
+    YAML::Node at = s.IsMap() ? YAML::Node(s[field]) : YAML::Node(YAML::NodeType::Undefined);
+    if (at.IsMap()) at = at["signal"];
+    checker.check(binding.signal, at, joinPath(path, field));
+  }
+}
+
+}  // namespace
+
+void validate(Diagnostics& diag, const YAML::Node& root, Config& cfg) {
+  const std::string& device = cfg.gateway.device_id;
+  if (cfg.uplink.client_id.empty()) cfg.uplink.client_id = device;
+  if (cfg.queue.path.empty()) cfg.queue.path = cfg.gateway.state_dir + "/queue.db";
+  if (cfg.profiles.dtg.device_id.empty()) cfg.profiles.dtg.device_id = device;
+  if (cfg.profiles.bess.device_id.empty()) cfg.profiles.bess.device_id = device;
+
+  const auto& p = cfg.profiles;
+  if (!p.dtg.enabled && !p.bess.enabled && !p.homesync.enabled) {
+    const YAML::Node at = nodeAt(root, {"profiles"});
+    diag.error(lineOf(at), columnOf(at), "profiles", "no profile is enabled; enable at least one of dtg, bess, homesync");
+  }
+  if (cfg.sources.empty()) {
+    diag.warning(0, 0, "sources", "no sources configured: only status messages will be sent");
+  }
+
+  SignalChecker checker(diag, cfg.sources);
+  if (p.dtg.enabled) {
+    checkBindings(checker, nodeAt(root, {"profiles", "dtg", "signals"}), "profiles.dtg.signals", p.dtg.signals);
+  }
+  if (p.bess.enabled) {
+    checkBindings(checker, nodeAt(root, {"profiles", "bess", "signals"}), "profiles.bess.signals", p.bess.signals);
+    const YAML::Node temps = nodeAt(root, {"profiles", "bess", "module_temperatures"});
+    for (std::size_t i = 0; i < p.bess.module_temperatures.size(); ++i) {
+      const YAML::Node at = temps.IsSequence() && i < temps.size() ? YAML::Node(temps[i]) : temps;
+      checker.check(p.bess.module_temperatures[i], at, fmt::format("profiles.bess.module_temperatures[{}]", i));
+    }
+  }
+  if (p.homesync.enabled) {
+    const YAML::Node nodes = nodeAt(root, {"profiles", "homesync", "nodes"});
+    for (std::size_t i = 0; i < p.homesync.nodes.size(); ++i) {
+      const YAML::Node n = nodes.IsSequence() && i < nodes.size() ? YAML::Node(nodes[i]) : YAML::Node();
+      checkBindings(checker, nodeAt(n, {"metrics"}), fmt::format("profiles.homesync.nodes[{}].metrics", i),
+                    p.homesync.nodes[i].metrics);
+    }
+  }
+}
+
+}  // namespace tgw::config
