@@ -189,12 +189,17 @@ int run(const std::vector<std::string>& argv, std::string* out, std::chrono::mil
 
 std::string binaryPath(const std::string& name) {
   const char* dir = std::getenv("TGW_BINARY_DIR");
-  return std::string(dir != nullptr ? dir : ".") + "/" + name;
+  return std::string(dir != nullptr ? dir : TGW_DEFAULT_BINARY_DIR) + "/" + name;
 }
 
 std::string sourcePath(const std::string& relative) {
   const char* dir = std::getenv("TGW_SOURCE_DIR");
-  return std::string(dir != nullptr ? dir : ".") + "/" + relative;
+  return std::string(dir != nullptr ? dir : TGW_DEFAULT_SOURCE_DIR) + "/" + relative;
+}
+
+std::string buildPath(const std::string& relative) {
+  const char* dir = std::getenv("TGW_BUILD_DIR");
+  return std::string(dir != nullptr ? dir : TGW_DEFAULT_BUILD_DIR) + "/" + relative;
 }
 
 }  // namespace tgw::test

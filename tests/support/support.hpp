@@ -74,5 +74,7 @@ int run(const std::vector<std::string>& argv, std::string* out = nullptr,
 std::string binaryPath(const std::string& name);
 // Path below the source tree (TGW_SOURCE_DIR).
 std::string sourcePath(const std::string& relative);
+// Path below the build tree (TGW_BUILD_DIR).
+std::string buildPath(const std::string& relative);
 
 }  // namespace tgw::test
