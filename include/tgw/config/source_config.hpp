@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "tgw/config/serial_config.hpp"
+
 namespace tgw::config {
 
 struct SimulatedMeter {
@@ -28,6 +30,9 @@ struct SourceConfig {
   std::string type;  // simulator | (later) socketcan, slcan, candump, nmea, modbus, modem
   int line = 0;      // where it was declared, for later messages
   SimulatorConfig simulator;
+  NmeaConfig nmea;      // type nmea
+  ModbusConfig modbus;  // type modbus_tcp / modbus_rtu
+  ModemConfig modem;    // type modem
 };
 
 }  // namespace tgw::config
