@@ -1,0 +1,225 @@
+#include "app/daemon.hpp"
+
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "app/cli.hpp"
+#include "tgw/version.hpp"
+#include "app/pipeline.hpp"
+#include "app/profile_factory.hpp"
+#include "app/source_factory.hpp"
+#include "core/logging.hpp"
+#include "core/sd_event_loop.hpp"
+#include "service/notify.hpp"
+#include "tgw/config/loader.hpp"
+
+namespace tgw::app {
+namespace {
+
+constexpr auto kTickPeriod = std::chrono::milliseconds(100);
+constexpr auto kStatusPeriod = std::chrono::seconds(2);
+constexpr auto kProgressPeriod = std::chrono::seconds(60);
+
+double residentMb() {
+  std::ifstream statm("/proc/self/statm");
+  long pages_total = 0;
+  long pages_resident = 0;
+  statm >> pages_total >> pages_resident;
+  return static_cast<double>(pages_resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+double freeMb(const std::string& dir) {
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) return 0;
+  return static_cast<double>(st.f_bavail) * static_cast<double>(st.f_frsize) / (1024.0 * 1024.0);
+}
+
+bool isCanSource(const std::string& type) { return type == "socketcan" || type == "slcan" || type == "candump"; }
+
+service::Notifier& notifier() {
+  static service::Notifier n;
+  return n;
+}
+
+}  // namespace
+
+Daemon::Daemon(config::Config cfg, RunOptions options, EventLoop& loop, const Clock& clock)
+    : cfg_(std::move(cfg)), options_(std::move(options)), loop_(loop), clock_(clock), started_(clock.monotonic()) {}
+
+Daemon::~Daemon() = default;
+
+Expected<void> Daemon::start() {
+  auto log = log::get("main");
+  profiles_ = makeProfiles(cfg_);
+  if (cfg_.uplink.type == "stdout") {
+    pipeline_ = makeStdoutPipeline();
+  } else {
+    auto p = makeMqttPipeline(cfg_, loop_, clock_, profiles_);
+    if (!p) return tl::unexpected(p.error());
+    pipeline_ = std::move(*p);
+  }
+  if (auto ok = pipeline_->start(); !ok) return ok;
+
+  for (const auto& sc : cfg_.sources) {
+    auto src = makeSource(sc, clock_);
+    if (!src) return tl::unexpected(src.error());
+    sources_.push_back(std::move(*src));
+  }
+  for (auto& s : sources_) {
+    if (auto ok = s->start(loop_, *this); !ok) {
+      // One broken device must not stop the others: it retries on its own.
+      log->error("source '{}' did not start: {}", s->name(), ok.error().message);
+    }
+  }
+
+  timers_.push_back(loop_.every(kTickPeriod, [this] { tick(); }));
+  timers_.push_back(loop_.every(kStatusPeriod, [this] { notifier().status(statusLine()); }));
+  timers_.push_back(loop_.every(kProgressPeriod, [this] { logProgress(); }));
+  if (auto wd = service::Notifier::watchdogInterval()) {
+    const auto half = std::chrono::duration_cast<std::chrono::milliseconds>(*wd) / 2;
+    timers_.push_back(loop_.every(half, [] { notifier().watchdog(); }));
+  }
+  signals_.push_back(loop_.onSignal(SIGTERM, [this] {
+    log::get("main")->info("SIGTERM: stopping");
+    shutdown(kExitOk);
+  }));
+  signals_.push_back(loop_.onSignal(SIGINT, [this] {
+    log::get("main")->info("SIGINT: stopping");
+    shutdown(kExitOk);
+  }));
+  signals_.push_back(loop_.onSignal(SIGHUP, [this] { reload(); }));
+  if (options_.seconds > 0) {
+    const auto ms = std::chrono::milliseconds(static_cast<std::int64_t>(options_.seconds * 1000));
+    timers_.push_back(loop_.after(ms, [this] {
+      log::get("main")->info("--seconds {} elapsed: stopping", options_.seconds);
+      shutdown(kExitOk);
+    }));
+  }
+
+  std::string names;
+  for (const auto& p : profiles_) names += (names.empty() ? "" : ", ") + std::string(p->name());
+  log->info("telemetry-gateway {} running: device {}, profiles [{}], {} source(s), uplink {}", tgw::kVersion,
+            cfg_.gateway.device_id, names, sources_.size(), pipeline_->stats().link);
+  notifier().status(statusLine());
+  notifier().ready();
+  return {};
+}
+
+void Daemon::onSignals(std::span<const Signal> signals) {
+  if (stopping_) return;
+  signals_seen_ += signals.size();
+  scratch_.clear();
+  for (const auto& s : signals) {
+    for (auto& p : profiles_) p->onSignal(s, scratch_);
+  }
+  submit(scratch_);
+}
+
+void Daemon::tick() {
+  if (stopping_) return;
+  scratch_.clear();
+  const GatewayStats stats = gatewayStats();
+  const WallTime now = clock_.now();
+  for (auto& p : profiles_) p->tick(now, stats, scratch_);
+  submit(scratch_);
+}
+
+void Daemon::submit(std::vector<Message>& messages) {
+  for (auto& m : messages) {
+    ++produced_;
+    pipeline_->sink().submit(std::move(m));
+  }
+  messages.clear();
+}
+
+GatewayStats Daemon::gatewayStats() const {
+  GatewayStats s;
+  s.uptime_s = std::chrono::duration<double>(clock_.monotonic() - started_).count();
+  s.memory_usage_mb = residentMb();
+  s.storage_available_mb = freeMb(cfg_.gateway.state_dir);
+  for (std::size_t i = 0; i < sources_.size() && i < cfg_.sources.size(); ++i) {
+    if (isCanSource(cfg_.sources[i].type)) s.can_messages_received += sources_[i]->status().frames;
+  }
+  if (pipeline_) {
+    const auto ps = pipeline_->stats();
+    s.mqtt_messages_sent = ps.sent;
+    s.offline_queue_size = ps.queued;
+  }
+  return s;
+}
+
+std::string Daemon::statusLine() const {
+  if (!pipeline_) return "starting";
+  const auto ps = pipeline_->stats();
+  std::string line = ps.link;
+  line += fmt::format(" · queue {}", ps.queued);
+  if (ps.queued > 0) line += fmt::format(" (oldest {} s)", ps.oldest_age_ms / 1000);
+  line += fmt::format(" · sent {} · dropped {}", ps.sent, ps.dropped);
+  return line;
+}
+
+void Daemon::logProgress() {
+  const auto ps = pipeline_->stats();
+  log::get("main")->info("progress: {} signals, {} messages made, {} sent, queue {}, dropped {}; {}", signals_seen_,
+                         produced_, ps.sent, ps.queued, ps.dropped, ps.link);
+}
+
+void Daemon::reload() {
+  auto log = log::get("main");
+  notifier().reloading();
+  config::Diagnostics diag;
+  auto fresh = config::loadFile(options_.config_path, diag);
+  if (!fresh) {
+    log->error("SIGHUP: new configuration rejected, the running one is kept:\n{}", diag.format());
+  } else {
+    if (!options_.log_level_overridden) {
+      if (auto lvl = log::parseLevel(fresh->logging.level)) log::setLevel(*lvl);
+    }
+    log->info("SIGHUP: configuration {} is valid; logging.level applied, other changes take effect at restart",
+              options_.config_path);
+  }
+  notifier().reloaded();
+}
+
+void Daemon::shutdown(int exit_code) {
+  if (stopping_) {
+    log::get("main")->info("already stopping");
+    return;
+  }
+  stopping_ = true;
+  notifier().stopping();
+  auto log = log::get("main");
+  for (auto& s : sources_) s->stop();
+  timers_.clear();
+  if (pipeline_) pipeline_->stop();
+  logProgress();
+  log->info("stopped cleanly");
+  loop_.requestStop(exit_code);
+}
+
+int runDaemon(const config::Config& cfg, const RunOptions& options) {
+  auto loop = core::makeSdEventLoop();
+  if (!loop) {
+    log::get("main")->critical("cannot create the event loop: {}", loop.error().message);
+    return kExitFailure;
+  }
+  Daemon daemon(cfg, options, **loop, SystemClock::instance());
+  if (auto ok = daemon.start(); !ok) {
+    log::get("main")->critical("{}", ok.error().message);
+    daemon.shutdown(kExitFailure);
+    return kExitFailure;
+  }
+  auto code = (*loop)->run();
+  if (!code) {
+    log::get("main")->critical("event loop failed: {}", code.error().message);
+    return kExitFailure;
+  }
+  return *code;
+}
+
+}  // namespace tgw::app

@@ -1,0 +1,71 @@
+// The `run` command: builds the pipeline from the config (the composition
+// root) and runs it on the event loop until SIGTERM/SIGINT or --seconds.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tgw/config/config.hpp"
+#include "tgw/core/clock.hpp"
+#include "tgw/core/event_loop.hpp"
+#include "tgw/profile/profile.hpp"
+#include "tgw/source/source.hpp"
+#include "tgw/uplink/sink.hpp"
+
+namespace tgw::app {
+
+struct RunOptions {
+  std::string config_path;
+  double seconds = 0;  // stop after N seconds (0 = run until signalled)
+  bool log_level_overridden = false;
+};
+
+class Pipeline;
+
+class Daemon final : public SignalSink {
+ public:
+  Daemon(config::Config cfg, RunOptions options, EventLoop& loop, const Clock& clock);
+  ~Daemon() override;
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Opens the queue, starts the uplink and the sources. Exit code on failure.
+  Expected<void> start();
+  // The ordered shutdown (idempotent): sources → profiles → queue commit →
+  // uplink offline status + DISCONNECT → queue close. Then stops the loop.
+  void shutdown(int exit_code);
+  // SIGHUP: re-read and validate the config; a bad config is rejected and
+  // the running one kept.
+  void reload();
+
+  void onSignals(std::span<const Signal> signals) override;
+
+  [[nodiscard]] GatewayStats gatewayStats() const;
+  [[nodiscard]] std::string statusLine() const;  // one line for STATUS= and the log
+
+ private:
+  void tick();
+  void submit(std::vector<Message>& messages);
+  void logProgress();
+
+  config::Config cfg_;
+  RunOptions options_;
+  EventLoop& loop_;
+  const Clock& clock_;
+  MonoTime started_;
+  std::vector<std::unique_ptr<Source>> sources_;
+  std::vector<std::unique_ptr<Profile>> profiles_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::vector<Registration> timers_;
+  std::vector<Registration> signals_;
+  std::vector<Message> scratch_;
+  std::uint64_t produced_ = 0;
+  std::uint64_t signals_seen_ = 0;
+  bool stopping_ = false;
+};
+
+// The `run` command. Returns the process exit code.
+int runDaemon(const config::Config& cfg, const RunOptions& options);
+
+}  // namespace tgw::app

@@ -1,0 +1,48 @@
+// The message path after the profiles: stdout (debug) or queue + uplink.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tgw/config/config.hpp"
+#include "tgw/core/clock.hpp"
+#include "tgw/core/event_loop.hpp"
+#include "tgw/profile/profile.hpp"
+#include "tgw/uplink/sink.hpp"
+
+namespace tgw::app {
+
+struct PipelineStats {
+  std::string link;            // "connected mqtt://...", "stdout" ...
+  bool connected = false;
+  std::uint64_t sent = 0;      // acknowledged by the broker (or printed)
+  std::uint64_t queued = 0;    // in the durable queue
+  std::int64_t oldest_age_ms = 0;
+  std::uint64_t dropped = 0;
+  std::string last_error;
+};
+
+class Pipeline {
+ public:
+  virtual ~Pipeline() = default;
+  virtual Expected<void> start() = 0;
+  virtual MessageSink& sink() = 0;
+  // Ordered stop: final commit, offline status, DISCONNECT, close the queue.
+  virtual void stop() = 0;
+  virtual void reconnect() {}
+  [[nodiscard]] virtual PipelineStats stats() const = 0;
+};
+
+// Status messages of every profile, for the uplink's session (thread-safe:
+// Profile::connectionStatus is).
+std::vector<Message> connectionStatus(const std::vector<std::unique_ptr<Profile>>& profiles, bool online,
+                                      std::string_view reason, const Clock& clock);
+
+std::unique_ptr<Pipeline> makeStdoutPipeline();
+Expected<std::unique_ptr<Pipeline>> makeMqttPipeline(const config::Config& cfg, EventLoop& loop, const Clock& clock,
+                                                     const std::vector<std::unique_ptr<Profile>>& profiles);
+
+}  // namespace tgw::app

@@ -1,0 +1,78 @@
+// Profiles → Forwarder → SqliteQueue → PahoUplink → broker.
+#include <fmt/format.h>
+
+#include "app/pipeline.hpp"
+#include "core/logging.hpp"
+#include "queue/forwarder.hpp"
+#include "queue/sqlite/sqlite_queue.hpp"
+#include "uplink/paho/paho_uplink.hpp"
+
+namespace tgw::app {
+namespace {
+
+class MqttPipeline final : public Pipeline {
+ public:
+  MqttPipeline(const config::Config& cfg, EventLoop& loop, const Clock& clock,
+               const std::vector<std::unique_ptr<Profile>>& profiles, std::unique_ptr<queue::SqliteQueue> q)
+      : cfg_(cfg),
+        clock_(clock),
+        profiles_(profiles),
+        queue_(std::move(q)),
+        uplink_(std::make_unique<uplink::PahoUplink>(loop, cfg.uplink, clock)),
+        forwarder_(std::make_unique<queue::Forwarder>(loop, *queue_, *uplink_, cfg.queue, clock)) {}
+
+  Expected<void> start() override {
+    uplink_->setListener(forwarder_.get());
+    uplink_->setStatusProvider([this](bool online, std::string_view reason) {
+      return connectionStatus(profiles_, online, reason, clock_);
+    });
+    forwarder_->start();
+    return uplink_->start();
+  }
+
+  MessageSink& sink() override { return *forwarder_; }
+
+  void stop() override {
+    if (stopped_) return;
+    stopped_ = true;
+    forwarder_->flush();
+    uplink_->stop(std::chrono::milliseconds(cfg_.uplink.shutdown_timeout_ms));
+    forwarder_->shutdown();
+  }
+
+  void reconnect() override { uplink_->reconnect(); }
+
+  [[nodiscard]] PipelineStats stats() const override {
+    PipelineStats s;
+    const UplinkStats u = uplink_->stats();
+    const QueueStats q = queue_->stats();
+    s.connected = u.state == LinkState::kConnected;
+    s.link = fmt::format("{} {}", linkStateName(u.state), u.broker.empty() ? cfg_.uplink.url : u.broker);
+    s.sent = u.acked;
+    s.queued = q.messages;
+    s.oldest_age_ms = q.oldest_age_ms;
+    for (auto d : q.drops) s.dropped += d;
+    s.last_error = u.last_error;
+    return s;
+  }
+
+ private:
+  const config::Config& cfg_;
+  const Clock& clock_;
+  const std::vector<std::unique_ptr<Profile>>& profiles_;
+  std::unique_ptr<queue::SqliteQueue> queue_;
+  std::unique_ptr<uplink::PahoUplink> uplink_;
+  std::unique_ptr<queue::Forwarder> forwarder_;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<Pipeline>> makeMqttPipeline(const config::Config& cfg, EventLoop& loop, const Clock& clock,
+                                                     const std::vector<std::unique_ptr<Profile>>& profiles) {
+  auto q = queue::SqliteQueue::open(cfg.queue, clock);
+  if (!q) return tl::unexpected(q.error());
+  return std::unique_ptr<Pipeline>(std::make_unique<MqttPipeline>(cfg, loop, clock, profiles, std::move(*q)));
+}
+
+}  // namespace tgw::app
