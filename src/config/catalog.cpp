@@ -20,6 +20,7 @@ std::string meter(const std::string& source, const std::string& node, const std:
 }  // namespace sim
 
 std::optional<std::vector<std::string>> signalCatalog(const SourceConfig& source) {
+  if (isCanSourceType(source.type)) return canSignalCatalog(source);  // src/config/source_can.cpp
   if (source.type != "simulator") return std::nullopt;
   std::vector<std::string> names;
   const auto& s = source.simulator;

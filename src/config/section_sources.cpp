@@ -8,6 +8,9 @@
 #include "config/sections.hpp"
 
 namespace tgw::config {
+
+void parseCanSource(MapReader& r, SourceConfig& out);  // source_can.cpp: socketcan, slcan, candump
+
 namespace {
 
 void parseSimulator(MapReader& r, SourceConfig& out) {
@@ -51,6 +54,9 @@ using TypeParser = std::function<void(MapReader&, SourceConfig&)>;
 const std::map<std::string, TypeParser>& typeParsers() {
   static const std::map<std::string, TypeParser> parsers = {
       {"simulator", parseSimulator},
+      {"socketcan", parseCanSource},
+      {"slcan", parseCanSource},
+      {"candump", parseCanSource},
   };
   return parsers;
 }

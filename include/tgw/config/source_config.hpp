@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "tgw/config/can_config.hpp"
 #include "tgw/config/serial_config.hpp"
 
 namespace tgw::config {
@@ -33,6 +34,7 @@ struct SourceConfig {
   NmeaConfig nmea;      // type nmea
   ModbusConfig modbus;  // type modbus_tcp / modbus_rtu
   ModemConfig modem;    // type modem
+  CanSourceConfig can;  // type socketcan / slcan / candump
 };
 
 }  // namespace tgw::config
