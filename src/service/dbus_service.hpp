@@ -1,0 +1,101 @@
+// The D-Bus API (docs/operations.md "D-Bus API"): bus name and interface
+// io.telemetrygateway.Gateway1, object /io/telemetrygateway/Gateway1.
+// Read-only properties with PropertiesChanged, methods Publish(class, json)
+// -> seq, Flush(), Reconnect(). Who may call methods is decided by the bus
+// policy (packaging/dbus/io.telemetrygateway.Gateway1.conf); bad input and
+// floods get a clear D-Bus error and are counted. Loop thread only.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "service/bus_connection.hpp"
+#include "service/token_bucket.hpp"
+#include "tgw/core/clock.hpp"
+#include "tgw/core/error.hpp"
+#include "tgw/core/event_loop.hpp"
+#include "tgw/service/daemon_control.hpp"
+
+struct sd_bus_slot;
+
+namespace tgw::service {
+
+inline constexpr const char* kDbusName = "io.telemetrygateway.Gateway1";
+inline constexpr const char* kDbusPath = "/io/telemetrygateway/Gateway1";
+inline constexpr const char* kDbusInterface = "io.telemetrygateway.Gateway1";
+// Error names: kDbusErrorPrefix + "InvalidJson" | "UnknownClass" |
+// "RateLimited" | "TooLarge" | "NotSupported" | "QueueFull" | "Unavailable" | "Failed".
+inline constexpr const char* kDbusErrorPrefix = "io.telemetrygateway.Gateway1.Error.";
+
+struct DbusOptions {
+  std::string address;  // "" = the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured)
+  std::chrono::milliseconds refresh_period{1000};  // snapshot compared, PropertiesChanged sent
+  double publish_rate_per_s = 50;  // Publish calls per second per caller (token bucket)
+  double publish_burst = 100;      // calls a caller may make at once
+  std::size_t max_payload_bytes = 64 * 1024;
+  std::chrono::milliseconds retry_period{10000};  // reconnect to the bus after it went away
+};
+
+// Counted by outcome; also the properties CallsAccepted / CallsRejected.
+struct DbusCounters {
+  std::uint64_t accepted = 0;         // method calls that succeeded
+  std::uint64_t invalid_json = 0;
+  std::uint64_t unknown_class = 0;
+  std::uint64_t rate_limited = 0;
+  std::uint64_t too_large = 0;
+  std::uint64_t failed = 0;           // the daemon refused (queue full, unsupported, stopping ...)
+  [[nodiscard]] std::uint64_t rejected() const {
+    return invalid_json + unknown_class + rate_limited + too_large + failed;
+  }
+};
+
+class DbusService {
+ public:
+  DbusService(EventLoop& loop, DaemonControl& control, const Clock& clock, DbusOptions options = {});
+  ~DbusService();
+  DbusService(const DbusService&) = delete;
+  DbusService& operator=(const DbusService&) = delete;
+
+  // Connect, export the object and own the bus name. An error (no bus, name
+  // denied by policy) leaves the daemon running without the API; the caller
+  // logs it as a warning.
+  Expected<void> start();
+  // Release the name and close (idempotent).
+  void stop();
+  // Take a snapshot now and send PropertiesChanged for what changed (also
+  // done every refresh_period).
+  void refresh();
+
+  [[nodiscard]] bool running() const { return bus_.isOpen(); }
+  [[nodiscard]] const DbusCounters& counters() const { return counters_; }
+
+  struct Handlers;  // the sd-bus C callbacks (dbus_service.cpp)
+
+ private:
+  friend struct Handlers;
+  const DaemonSnapshot& current();
+  void scheduleRetry(const std::string& reason);
+  bool allowPublish(const std::string& sender);
+
+  EventLoop& loop_;
+  DaemonControl& control_;
+  const Clock& clock_;
+  DbusOptions options_;
+  BusConnection bus_;
+  sd_bus_slot* vtable_slot_ = nullptr;
+  Registration refresh_timer_;
+  Registration retry_timer_;
+  DaemonSnapshot snapshot_;   // the latest, read by property getters
+  DaemonSnapshot emitted_;    // what the last PropertiesChanged announced
+  MonoTime snapshot_at_{};
+  bool have_snapshot_ = false;
+  DbusCounters counters_;
+  DbusCounters emitted_counters_;
+  std::map<std::string, TokenBucket> buckets_;  // per caller (unique bus name)
+};
+
+}  // namespace tgw::service
