@@ -197,11 +197,13 @@ Expected<Database> openQueueDatabase(const config::QueueConfig& cfg, const Clock
                                     "PRAGMA cache_size=-2048; PRAGMA temp_store=MEMORY;",
                                     full ? "FULL" : "NORMAL"));
   if (!setup) return tl::unexpected(setup.error());
-  auto mode = db->prepare("PRAGMA journal_mode");
-  if (mode && mode->step() == SQLITE_ROW && mode->text(0) != "wal") {
-    return makeError(Errc::kUnsupported, fmt::format("queue file {}: the file system does not support WAL mode "
-                                                     "(journal_mode is '{}'): put the queue on a local file system",
-                                                     cfg.path, mode->text(0)));
+  {
+    auto mode = db->prepare("PRAGMA journal_mode");
+    if (mode && mode->step() == SQLITE_ROW && mode->text(0) != "wal") {
+      return makeError(Errc::kUnsupported, fmt::format("queue file {}: the file system does not support WAL mode "
+                                                       "(journal_mode is '{}'): put the queue on a local file system",
+                                                       cfg.path, mode->text(0)));
+    }
   }
   if (auto r = migrate(*db); !r) return tl::unexpected(r.error());
   return db;
