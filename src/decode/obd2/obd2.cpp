@@ -200,7 +200,7 @@ void Obd2Decoder::sendNext(MonoTime now, DecodeOutput& out) {
 }
 
 void Obd2Decoder::tick(MonoTime now, std::int64_t ts_ms, DecodeOutput& out) {
-  if (opt_.pids.empty()) return;
+  if (opt_.pids.empty() || !opt_.poll) return;
   if (outstanding_ && now - sent_at_ >= std::chrono::milliseconds(opt_.timeout_ms)) {
     const std::uint8_t pid = *outstanding_;
     outstanding_.reset();

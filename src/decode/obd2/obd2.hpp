@@ -62,6 +62,7 @@ struct Obd2Options {
   int interval_ms = 1000;   // one polling cycle over all PIDs per interval
   int timeout_ms = 250;     // per request
   int stale_after = 3;      // consecutive misses until quality 0
+  bool poll = true;         // false: only decode responses seen on the bus (log replay)
 };
 
 class Obd2Decoder final : public FrameDecoder {

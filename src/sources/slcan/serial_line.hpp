@@ -1,0 +1,36 @@
+// A raw serial line opened with termios. libserialport 0.1.1 (Debian 12)
+// refuses pseudo-terminals (it looks ports up in sysfs), and the tests drive
+// adapters over pty pairs, so the CAN adapter port is opened here directly.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "tgw/core/error.hpp"
+
+namespace tgw::sources::can {
+
+class SerialLine {
+ public:
+  SerialLine() = default;
+  ~SerialLine() { close(); }
+  SerialLine(const SerialLine&) = delete;
+  SerialLine& operator=(const SerialLine&) = delete;
+
+  // Non-blocking, raw 8N1, no flow control.
+  Expected<void> open(const std::string& path, int baudrate);
+  void close() noexcept;
+  [[nodiscard]] bool isOpen() const { return fd_ >= 0; }
+  [[nodiscard]] int fd() const { return fd_; }
+  // Bytes read (0 = nothing waiting); error when the device went away.
+  Expected<std::size_t> read(std::span<std::uint8_t> buf);
+  Expected<void> write(std::string_view data);
+
+ private:
+  int fd_ = -1;
+  std::string path_;
+};
+
+}  // namespace tgw::sources::can
