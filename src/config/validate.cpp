@@ -14,7 +14,7 @@ YAML::Node nodeAt(const YAML::Node& root, std::initializer_list<std::string_view
     const YAML::Node& c = cur;
     YAML::Node next = c[std::string(key)];
     if (!next.IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
-    cur = next;
+    cur.reset(next);  // rebind; operator= would overwrite the node `cur` refers to (root)
   }
   return cur;
 }
@@ -28,8 +28,17 @@ class SignalChecker {
     }
   }
 
-  void check(const std::string& signal, const YAML::Node& at, const std::string& path) {
+  void check(const std::string& signal, const YAML::Node& at, const std::string& path,
+             const std::map<std::string, std::string>* aliases = nullptr) {
     if (signal.empty()) return;
+    if (aliases != nullptr && !aliases->empty() && signal.find('.') == std::string::npos) {
+      std::vector<std::string> names;
+      for (const auto& [s, alias] : *aliases) names.push_back(alias);
+      std::string msg = fmt::format("'{}' is neither a signal (<source>.<name>) nor an alias from aliases:", signal);
+      if (auto s = closestMatch(signal, names)) msg += fmt::format(" (did you mean '{}'?)", *s);
+      diag_.error(lineOf(at), columnOf(at), path, msg);
+      return;
+    }
     // Trailing '*' = prefix match (e.g. module temperatures).
     const bool prefix = signal.back() == '*';
     const std::string name = prefix ? signal.substr(0, signal.size() - 1) : signal;
@@ -59,12 +68,28 @@ class SignalChecker {
 };
 
 void checkBindings(SignalChecker& checker, const YAML::Node& signals_node, const std::string& path,
-                   const std::map<std::string, SignalBinding>& bindings) {
+                   const std::map<std::string, SignalBinding>& bindings,
+                   const std::map<std::string, std::string>& aliases) {
   for (const auto& [field, binding] : bindings) {
+    if (!binding.alias.empty()) continue;  // the alias' signal is checked under aliases:
     const YAML::Node& s = signals_node;
     YAML::Node at = s.IsMap() ? YAML::Node(s[field]) : YAML::Node(YAML::NodeType::Undefined);
-    if (at.IsMap()) at = at["signal"];
-    checker.check(binding.signal, at, joinPath(path, field));
+    if (at.IsMap()) {
+      const YAML::Node& m = at;
+      at.reset(m["signal"]);
+    }
+    checker.check(binding.signal, at, joinPath(path, field), &aliases);
+  }
+}
+
+// aliases: {signal name: alias}: the signal names must exist.
+void checkAliases(SignalChecker& checker, const YAML::Node& aliases_node, const std::string& path,
+                  const std::map<std::string, std::string>& aliases) {
+  if (!aliases_node.IsMap()) return;
+  for (auto it = aliases_node.begin(); it != aliases_node.end(); ++it) {
+    const std::string signal = it->first.Scalar();
+    if (aliases.count(signal) == 0) continue;  // already reported by the parser
+    checker.check(signal, it->first, joinPath(path, signal));
   }
 }
 
@@ -88,22 +113,29 @@ void validate(Diagnostics& diag, const YAML::Node& root, Config& cfg) {
 
   SignalChecker checker(diag, cfg.sources);
   if (p.dtg.enabled) {
-    checkBindings(checker, nodeAt(root, {"profiles", "dtg", "signals"}), "profiles.dtg.signals", p.dtg.signals);
+    checkAliases(checker, nodeAt(root, {"profiles", "dtg", "aliases"}), "profiles.dtg.aliases", p.dtg.aliases);
+    checkBindings(checker, nodeAt(root, {"profiles", "dtg", "signals"}), "profiles.dtg.signals", p.dtg.signals, p.dtg.aliases);
   }
   if (p.bess.enabled) {
-    checkBindings(checker, nodeAt(root, {"profiles", "bess", "signals"}), "profiles.bess.signals", p.bess.signals);
+    checkAliases(checker, nodeAt(root, {"profiles", "bess", "aliases"}), "profiles.bess.aliases", p.bess.aliases);
+    checkBindings(checker, nodeAt(root, {"profiles", "bess", "signals"}), "profiles.bess.signals", p.bess.signals, p.bess.aliases);
     const YAML::Node temps = nodeAt(root, {"profiles", "bess", "module_temperatures"});
     for (std::size_t i = 0; i < p.bess.module_temperatures.size(); ++i) {
       const YAML::Node at = temps.IsSequence() && i < temps.size() ? YAML::Node(temps[i]) : temps;
-      checker.check(p.bess.module_temperatures[i], at, fmt::format("profiles.bess.module_temperatures[{}]", i));
+      checker.check(p.bess.module_temperatures[i], at, fmt::format("profiles.bess.module_temperatures[{}]", i),
+                    &p.bess.aliases);
     }
   }
   if (p.homesync.enabled) {
+    checkAliases(checker, nodeAt(root, {"profiles", "homesync", "aliases"}), "profiles.homesync.aliases",
+                 p.homesync.aliases);
     const YAML::Node nodes = nodeAt(root, {"profiles", "homesync", "nodes"});
     for (std::size_t i = 0; i < p.homesync.nodes.size(); ++i) {
       const YAML::Node n = nodes.IsSequence() && i < nodes.size() ? YAML::Node(nodes[i]) : YAML::Node();
       checkBindings(checker, nodeAt(n, {"metrics"}), fmt::format("profiles.homesync.nodes[{}].metrics", i),
-                    p.homesync.nodes[i].metrics);
+                    p.homesync.nodes[i].metrics, p.homesync.aliases);
+      checkBindings(checker, nodeAt(n, {"status"}), fmt::format("profiles.homesync.nodes[{}].status", i),
+                    p.homesync.nodes[i].status, p.homesync.aliases);
     }
   }
 }

@@ -2,6 +2,8 @@
 // (dtg, bess, homesync). Pure: signals in, messages out, time injected.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +32,14 @@ class Profile {
   virtual void onSignal(const Signal& signal, std::vector<Message>& out) = 0;
   // Called regularly (at least every 100 ms); emits what is due at `now`.
   virtual void tick(WallTime now, const GatewayStats& stats, std::vector<Message>& out) = 0;
+  // The uplink session is up (after the retained online status went out).
+  // dtg sends its full status here. Loop thread. Default: nothing.
+  virtual void onConnected(WallTime now, const GatewayStats& stats, std::vector<Message>& out) {
+    (void)now, (void)stats, (void)out;
+  }
+  // Counted events by reason ("dropped_nan", "dropped_out_of_range",
+  // "clock_backwards", "alerts" ...) for diagnostics. Loop thread.
+  [[nodiscard]] virtual std::map<std::string, std::uint64_t> counters() const { return {}; }
   // The retained connection-status messages for the uplink session. `online`
   // false with reason "unexpected_disconnect" gives the Last Will payload.
   // Must be thread-safe (may be called from the uplink's thread).
