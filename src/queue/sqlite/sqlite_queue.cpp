@@ -125,6 +125,7 @@ Expected<void> SqliteQueue::begin() {
   if (in_txn_) return {};
   if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) return r;
   in_txn_ = true;
+  checkExternalChanges();  // we hold the write lock: counters reloaded now stay right
   return {};
 }
 
@@ -303,7 +304,20 @@ Expected<void> SqliteQueue::commit() {
     Error e = db_.error(rc, "committing the queue");
     if (sqlite3_get_autocommit(db_.handle()) == 0) (void)db_.exec("ROLLBACK");
     transactionLost(isDiskFull(db_.handle(), rc) ? DropReason::kDiskFull : DropReason::kError, e.message);
-    log::get("queue")->error("{}", e.message);
+    // Rate-limited: with a full disk every commit window fails.
+    const MonoTime now = clock_.monotonic();
+    if (commit_errors_logged_ == 0 || now - last_commit_error_log_ >= std::chrono::seconds(10)) {
+      log::get("queue")->error("{}{}", e.message,
+                               suppressed_commit_errors_ > 0
+                                   ? fmt::format(" ({} more failed commits since the last report)",
+                                                 suppressed_commit_errors_)
+                                   : std::string());
+      ++commit_errors_logged_;
+      suppressed_commit_errors_ = 0;
+      last_commit_error_log_ = now;
+    } else {
+      ++suppressed_commit_errors_;
+    }
     return tl::unexpected(std::move(e));
   }
   in_txn_ = false;

@@ -112,6 +112,9 @@ class SqliteQueue final : public Queue {
   std::int64_t data_version_value_ = 0;
   std::uint64_t commits_ = 0;
   std::uint64_t commit_errors_ = 0;
+  std::uint64_t commit_errors_logged_ = 0;
+  std::uint64_t suppressed_commit_errors_ = 0;
+  MonoTime last_commit_error_log_{};
   bool closed_ = false;
 };
 
