@@ -104,8 +104,10 @@ void BusConnection::rearm(bool more) {
   if ((ev & POLLIN) != 0) events |= EPOLLIN;
   if ((ev & POLLOUT) != 0) events |= EPOLLOUT;
   if (!io_.active() || events != io_events_) {
+    // Drop the old watch first (epoll refuses a second watch of one fd).
     // Safe inside our own fd callback: sd-event defers freeing a source
     // that is being dispatched.
+    io_.reset();
     io_ = loop_.watchFd(fd_, events, [this](std::uint32_t) { process(); });
     io_events_ = events;
   }

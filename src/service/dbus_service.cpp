@@ -19,8 +19,6 @@ namespace {
 // A snapshot is reused by property reads for this long (GetAll reads every
 // property; the daemon's stats are not free to compute).
 constexpr auto kSnapshotMaxAge = std::chrono::milliseconds(250);
-// Callers remembered for rate limiting; idle ones are forgotten beyond this.
-constexpr std::size_t kMaxBuckets = 256;
 
 std::string errorName(std::string_view suffix) { return std::string(kDbusErrorPrefix) + std::string(suffix); }
 
@@ -94,12 +92,12 @@ struct DbusService::Handlers {
       const std::string sender = sender_c != nullptr ? sender_c : "?";
       auto log = log::get("dbus");
 
-      if (!self->allowPublish(sender)) {
+      if (!self->allowPublish()) {
         ++self->counters_.rate_limited;
         log->warn("D-Bus Publish from {} rejected: rate limit exceeded", sender);
         return setError(err, "RateLimited",
-                        fmt::format("Publish: more than {} calls/s (burst {}) from {}; slow down and retry later",
-                                    self->options_.publish_rate_per_s, self->options_.publish_burst, sender));
+                        fmt::format("Publish: more than {} calls/s (burst {}); slow down and retry later",
+                                    self->options_.publish_rate_per_s, self->options_.publish_burst));
       }
       const std::string_view payload(json);
       if (payload.size() > self->options_.max_payload_bytes) {
@@ -201,7 +199,12 @@ const sd_bus_vtable kVtable[] = {
 }  // namespace
 
 DbusService::DbusService(EventLoop& loop, DaemonControl& control, const Clock& clock, DbusOptions options)
-    : loop_(loop), control_(control), clock_(clock), options_(std::move(options)), bus_(loop) {}
+    : loop_(loop),
+      control_(control),
+      clock_(clock),
+      options_(std::move(options)),
+      bus_(loop),
+      publish_bucket_(options_.publish_rate_per_s, options_.publish_burst, clock.monotonic()) {}
 
 DbusService::~DbusService() { stop(); }
 
@@ -297,20 +300,6 @@ void DbusService::refresh() {
   bus_.kick();
 }
 
-bool DbusService::allowPublish(const std::string& sender) {
-  const MonoTime now = clock_.monotonic();
-  auto it = buckets_.find(sender);
-  if (it == buckets_.end()) {
-    if (buckets_.size() >= kMaxBuckets) {
-      auto oldest = buckets_.begin();
-      for (auto b = buckets_.begin(); b != buckets_.end(); ++b) {
-        if (b->second.lastUse() < oldest->second.lastUse()) oldest = b;
-      }
-      buckets_.erase(oldest);
-    }
-    it = buckets_.emplace(sender, TokenBucket(options_.publish_rate_per_s, options_.publish_burst, now)).first;
-  }
-  return it->second.take(now);
-}
+bool DbusService::allowPublish() { return publish_bucket_.take(clock_.monotonic()); }
 
 }  // namespace tgw::service

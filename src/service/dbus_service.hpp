@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <string>
 
@@ -34,8 +33,8 @@ inline constexpr const char* kDbusErrorPrefix = "io.telemetrygateway.Gateway1.Er
 struct DbusOptions {
   std::string address;  // "" = the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured)
   std::chrono::milliseconds refresh_period{1000};  // snapshot compared, PropertiesChanged sent
-  double publish_rate_per_s = 50;  // Publish calls per second per caller (token bucket)
-  double publish_burst = 100;      // calls a caller may make at once
+  double publish_rate_per_s = 100;  // Publish calls per second, all callers together (token bucket)
+  double publish_burst = 200;       // calls that may arrive at once
   std::size_t max_payload_bytes = 64 * 1024;
   std::chrono::milliseconds retry_period{10000};  // reconnect to the bus after it went away
 };
@@ -79,7 +78,7 @@ class DbusService {
   friend struct Handlers;
   const DaemonSnapshot& current();
   void scheduleRetry(const std::string& reason);
-  bool allowPublish(const std::string& sender);
+  bool allowPublish();
 
   EventLoop& loop_;
   DaemonControl& control_;
@@ -95,7 +94,7 @@ class DbusService {
   bool have_snapshot_ = false;
   DbusCounters counters_;
   DbusCounters emitted_counters_;
-  std::map<std::string, TokenBucket> buckets_;  // per caller (unique bus name)
+  TokenBucket publish_bucket_;
 };
 
 }  // namespace tgw::service
