@@ -24,6 +24,9 @@ struct ReconnectConfig {
   int initial_delay_ms = 1000;
   int max_delay_ms = 60000;
   double jitter = 0.2;  // +-20 % random spread
+  // A session shorter than this does not reset the backoff (a broker that
+  // accepts and drops every connection is not retried every second).
+  int stable_after_ms = 10000;
 };
 
 struct UplinkConfig {
