@@ -84,6 +84,8 @@ void parseUplink(MapReader r, UplinkConfig& out) {
       static_cast<int>(rc.integer("initial_delay_ms", out.reconnect.initial_delay_ms, 100, 3600000));
   out.reconnect.max_delay_ms = static_cast<int>(rc.integer("max_delay_ms", out.reconnect.max_delay_ms, 100, 3600000));
   out.reconnect.jitter = rc.number("jitter", out.reconnect.jitter, 0.0, 1.0);
+  out.reconnect.stable_after_ms =
+      static_cast<int>(rc.integer("stable_after_ms", out.reconnect.stable_after_ms, 0, 3600000));
   if (out.reconnect.max_delay_ms < out.reconnect.initial_delay_ms) {
     rc.errorKey("max_delay_ms", "must not be smaller than initial_delay_ms");
   }
