@@ -78,7 +78,8 @@ void SerialLink::onReadable(std::uint32_t revents) {
       continue;
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
-    lost(n == 0 ? "end of file" : fmt::format("read error: {}", errnoError(errno, "read").message));
+    if (n == 0 && (revents & (EPOLLHUP | EPOLLERR)) == 0) break;
+    lost(n == 0 ? "device closed (unplugged?)" : fmt::format("read error: {}", errnoError(errno, "read").message));
     return;
   }
   if ((revents & (EPOLLHUP | EPOLLERR)) != 0 && fd_.valid()) lost("hang-up (device unplugged?)");

@@ -76,7 +76,9 @@ Expected<Fd> openPort(const PortSettings& s) {
   if (s.parity == 'O') tio.c_cflag |= PARENB | PARODD;
   if (s.stop_bits == 2) tio.c_cflag |= CSTOPB;
   tio.c_iflag &= ~(IXON | IXOFF | IXANY);
-  tio.c_cc[VMIN] = 0;
+  // VMIN 1 + O_NONBLOCK: read() gives EAGAIN when empty (VMIN 0 would give 0,
+  // indistinguishable from a hang-up).
+  tio.c_cc[VMIN] = 1;
   tio.c_cc[VTIME] = 0;
   ::cfsetispeed(&tio, speed);
   ::cfsetospeed(&tio, speed);
