@@ -116,7 +116,11 @@ std::map<std::string, std::string> parseTopics(MapReader r, std::string_view pro
   std::map<std::string, std::string> out;
   for (const auto& key : topicKeys(profile)) {
     const std::string value = r.str(key.key, std::string(key.default_value));
-    if (auto problem = checkTopicTemplate(value, key.placeholders)) r.errorKey(key.key, *problem);
+    if (auto problem = checkTopicTemplate(value, key.placeholders)) {
+      r.errorKey(key.key, *problem);
+    } else if (auto missing = checkRequiredPlaceholders(value, key.required)) {
+      r.errorKey(key.key, *missing);
+    }
     out[std::string(key.key)] = value;
   }
   r.finish();

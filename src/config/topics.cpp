@@ -22,12 +22,14 @@ const std::vector<TopicKey>& topicKeys(std::string_view profile) {
       {"logs", "bess/logs/{level}", {"device_id", "level"}},
   };
   static const std::vector<TopicKey> kHomesync = {
-      {"telemetry", "homesync/{home_id}/nodes/{node_id}/telemetry/{metric}", {"home_id", "node_id", "metric"}},
-      {"online", "homesync/{home_id}/nodes/{node_id}/status/online", {"home_id", "node_id"}},
-      {"relay", "homesync/{home_id}/nodes/{node_id}/status/relay", {"home_id", "node_id"}},
-      {"firmware", "homesync/{home_id}/nodes/{node_id}/status/firmware", {"home_id", "node_id"}},
-      {"rssi", "homesync/{home_id}/nodes/{node_id}/status/rssi", {"home_id", "node_id"}},
-      {"response", "homesync/{home_id}/nodes/{node_id}/response/{kind}", {"home_id", "node_id", "kind"}},
+      {"telemetry", "homesync/{home_id}/nodes/{node_id}/telemetry/{metric}", {"home_id", "node_id", "metric"},
+       {"node_id", "metric"}},
+      {"online", "homesync/{home_id}/nodes/{node_id}/status/online", {"home_id", "node_id"}, {"node_id"}},
+      {"relay", "homesync/{home_id}/nodes/{node_id}/status/relay", {"home_id", "node_id"}, {"node_id"}},
+      {"firmware", "homesync/{home_id}/nodes/{node_id}/status/firmware", {"home_id", "node_id"}, {"node_id"}},
+      {"rssi", "homesync/{home_id}/nodes/{node_id}/status/rssi", {"home_id", "node_id"}, {"node_id"}},
+      {"response", "homesync/{home_id}/nodes/{node_id}/response/{kind}", {"home_id", "node_id", "kind"},
+       {"node_id", "kind"}},
   };
   static const std::vector<TopicKey> kNone;
   if (profile == "dtg") return kDtg;
@@ -59,6 +61,16 @@ std::optional<std::string> checkTopicTemplate(std::string_view tmpl,
                          allowed.empty() ? std::string("none") : allowed);
     }
     pos = end + 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> checkRequiredPlaceholders(std::string_view tmpl,
+                                                     const std::vector<std::string_view>& required) {
+  for (auto name : required) {
+    if (tmpl.find(fmt::format("{{{}}}", name)) == std::string_view::npos) {
+      return fmt::format("the topic must contain {{{}}} (one topic per {})", name, name);
+    }
   }
   return std::nullopt;
 }

@@ -3,6 +3,7 @@
 
 #include "config/sections.hpp"
 #include "tgw/config/catalog.hpp"
+#include "tgw/config/topics.hpp"
 
 namespace tgw::config {
 namespace {
@@ -93,6 +94,29 @@ void checkAliases(SignalChecker& checker, const YAML::Node& aliases_node, const 
   }
 }
 
+// Topics filled in with the real ids (device_id, home_id, node_id) must still
+// be valid topics: an id with '+', '#', '/' or nothing in it breaks them.
+void checkExpandedTopics(Diagnostics& diag, const YAML::Node& root, std::string_view profile,
+                         const std::map<std::string, std::string>& topics,
+                         const std::map<std::string, std::string, std::less<>>& values) {
+  std::map<std::string, std::string, std::less<>> all = values;
+  for (const char* runtime : {"metric", "severity", "level", "kind"}) all.emplace(runtime, "x");
+  for (const auto& [key, tmpl] : topics) {
+    if (checkTopicTemplate(tmpl, {"device_id", "home_id", "node_id", "metric", "severity", "level", "kind"})) {
+      continue;  // the template itself is already reported
+    }
+    const std::string topic = expandTopic(tmpl, all);
+    if (topic == tmpl) continue;
+    auto problem = checkTopicTemplate(topic, {});
+    if (!problem && topic.find('{') != std::string::npos) problem.reset();  // placeholders left: fine
+    if (!problem) continue;
+    YAML::Node at = nodeAt(root, {"profiles", profile, "topics", key});
+    if (!at.IsDefined()) at = nodeAt(root, {"profiles", profile});
+    diag.error(lineOf(at), columnOf(at), fmt::format("profiles.{}.topics.{}", profile, key),
+               fmt::format("with the configured ids the topic becomes '{}': {}", topic, *problem));
+  }
+}
+
 }  // namespace
 
 void validate(Diagnostics& diag, const YAML::Node& root, Config& cfg) {
@@ -109,6 +133,15 @@ void validate(Diagnostics& diag, const YAML::Node& root, Config& cfg) {
   }
   if (cfg.sources.empty()) {
     diag.warning(0, 0, "sources", "no sources configured: only status messages will be sent");
+  }
+
+  if (p.dtg.enabled) checkExpandedTopics(diag, root, "dtg", p.dtg.topics, {{"device_id", p.dtg.device_id}});
+  if (p.bess.enabled) checkExpandedTopics(diag, root, "bess", p.bess.topics, {{"device_id", p.bess.device_id}});
+  if (p.homesync.enabled) {
+    for (const auto& node : p.homesync.nodes) {
+      checkExpandedTopics(diag, root, "homesync", p.homesync.topics,
+                          {{"home_id", p.homesync.home_id}, {"node_id", node.node_id}});
+    }
   }
 
   SignalChecker checker(diag, cfg.sources);
