@@ -196,13 +196,16 @@ int drainChild(const std::string& db, const std::string& url) {
   qcfg.drain_rate = 0;
   std::uint64_t n = 0;
   double secs = 0;
+  long open_kb = 0;
   withGateway(qcfg, url, [&](Gateway& gw, const auto& onLoop) {
+    open_kb = peakRssKb();
     const auto t0 = Clk::now();
     onLoop([&] { n = gw.q->size(); });
     test::waitFor([&] { return queued(onLoop, gw) == 0; }, std::chrono::minutes(10));
     secs = secondsSince(t0);
   });
-  std::printf("n=%llu secs=%.3f hwm_kb=%ld\n", static_cast<unsigned long long>(n), secs, peakRssKb());
+  std::printf("n=%llu secs=%.3f hwm_kb=%ld open_kb=%ld\n", static_cast<unsigned long long>(n), secs, peakRssKb(),
+              open_kb);
   return 0;
 }
 
@@ -227,6 +230,7 @@ ChildResult runChild(const std::vector<std::string>& args) {
   ChildResult r;
   const auto s = out.find("secs=");
   const auto h = out.find("hwm_kb=");
+  if (std::getenv("TGW_BENCH_VERBOSE") != nullptr) std::printf("child: %s", out.c_str());
   if (rc != 0 || s == std::string::npos || h == std::string::npos) {
     std::fprintf(stderr, "child failed (%d): %s\n", rc, out.c_str());
     return r;
@@ -312,7 +316,7 @@ void backlog(const std::string& url, std::uint64_t n) {
 
 // Steady state without a broker: push k, commit, fetch k, ack k, commit.
 void walBytes() {
-  std::printf("\n== WAL bytes per message (push + commit + ack + commit), 200 B payloads ==\n");
+  std::printf("\n== WAL bytes per message (insert + delete, one commit per batch), 200 B payloads ==\n");
   auto& c = bench::installWalCounter();
   for (const std::size_t batch : {1, 16, 256}) {
     test::TempDir dir;
@@ -332,9 +336,11 @@ void walBytes() {
         (void)(*q)->push(Message{MessageClass::kEvent, "bench/wal", payload200(done + i), 1});
       }
       (void)(*q)->commit();
+      // Acks join the next commit, as in the forwarder (one transaction per
+      // commit window carries the new messages and the deletes).
       for (const auto& m : (*q)->fetch(batch)) (*q)->ack(m.seq);
-      (void)(*q)->commit();
     }
+    (void)(*q)->commit();
     const double per = static_cast<double>(c.wal_bytes - wal0) / static_cast<double>(total);
     const double db_per = static_cast<double>(c.db_bytes - db0) / static_cast<double>(total);
     std::printf("batch %3zu: WAL %7.0f B/msg, checkpoint writes %6.0f B/msg, fsyncs %.3f/msg; "
@@ -378,6 +384,11 @@ int main(int argc, char** argv) {
   core::blockHandledSignals();
   log::init(spdlog::level::warn, log::Output::kConsole);
   try {
+    if (argc >= 2 && std::string(argv[1]) == "--wal-only") {
+      walBytes();
+      fileSize();
+      return 0;
+    }
     if (argc >= 3 && std::string(argv[1]) == "--drain-child") return drainChild(argv[2], argv[3]);
     if (argc >= 4 && std::string(argv[1]) == "--raw-child") return rawChild(argv[2], std::stoull(argv[3]));
     bool big = false;
@@ -388,6 +399,10 @@ int main(int argc, char** argv) {
       if (a == "--n" && i + 1 < argc) n = std::stoull(argv[++i]);
     }
     test::Mosquitto broker;
+    if (argc >= 3 && std::string(argv[1]) == "--backlog-only") {
+      backlog(broker.url(), std::stoull(argv[2]));
+      return 0;
+    }
     endToEnd(broker.url(), n);
     backlog(broker.url(), 100'000);
     if (big) backlog(broker.url(), 1'000'000);

@@ -20,16 +20,17 @@ QueuedMessage readMessage(const Statement& stmt) {
 
 Expected<QueueStats> readStats(Database& db, std::int64_t now_ms) {
   QueueStats s;
-  auto counts = db.prepare(
-      "SELECT cls, count(*), sum(length(CAST(topic AS BLOB)) + length(payload)), max(seq) FROM messages GROUP BY cls");
+  // One pass in key order, summed here: a GROUP BY would sort every row in
+  // memory (RSS growing with the backlog).
+  auto counts = db.prepare("SELECT cls, length(CAST(topic AS BLOB)) + length(payload), seq FROM messages");
   if (!counts) return tl::unexpected(counts.error());
   int rc = 0;
   while ((rc = counts->step()) == SQLITE_ROW) {
     const auto cls = static_cast<std::size_t>(counts->integer(0));
-    if (cls < s.count_by_class.size()) s.count_by_class[cls] = static_cast<std::uint64_t>(counts->integer(1));
-    s.messages += static_cast<std::uint64_t>(counts->integer(1));
-    s.bytes += static_cast<std::uint64_t>(counts->integer(2));
-    s.last_seq = std::max(s.last_seq, static_cast<std::uint64_t>(counts->integer(3)));
+    if (cls < s.count_by_class.size()) s.count_by_class[cls] += 1;
+    s.messages += 1;
+    s.bytes += static_cast<std::uint64_t>(counts->integer(1));
+    s.last_seq = std::max(s.last_seq, static_cast<std::uint64_t>(counts->integer(2)));
   }
   if (rc != SQLITE_DONE) return tl::unexpected(db.error(rc, "counting queued messages"));
   auto oldest = db.prepare("SELECT enqueued_ms FROM messages WHERE band = ?1 ORDER BY seq LIMIT 1");

@@ -194,7 +194,7 @@ Expected<Database> openQueueDatabase(const config::QueueConfig& cfg, const Clock
   const bool full = cfg.synchronous == "full";
   auto setup = db->exec(fmt::format("PRAGMA journal_mode=WAL; PRAGMA synchronous={}; "
                                     "PRAGMA journal_size_limit=4194304; PRAGMA wal_autocheckpoint=1000; "
-                                    "PRAGMA cache_size=-2048; PRAGMA temp_store=MEMORY;",
+                                    "PRAGMA cache_size=-2048;",
                                     full ? "FULL" : "NORMAL"));
   if (!setup) return tl::unexpected(setup.error());
   {
