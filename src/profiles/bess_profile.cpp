@@ -187,8 +187,14 @@ Json BessProfile::field(std::string_view name, std::int64_t now_ms) const {
 void BessProfile::tick(WallTime now, const GatewayStats& /*stats*/, std::vector<Message>& out) {
   const std::int64_t now_ms = toUnixMs(now);
   if (!started_ || now_ms < last_tick_ms_) {
-    if (started_) ++counters_["clock_backwards"];
-    if (!started_) start_ms_ = now_ms;
+    if (started_) {
+      ++counters_["clock_backwards"];
+      fields_.clockStepped(now_ms);
+      for (auto& [id, m] : modules_) m.value.ts_ms = std::min(m.value.ts_ms, now_ms);
+      last_module_ts_ = std::min(last_module_ts_, now_ms);
+    } else {
+      start_ms_ = now_ms;
+    }
     started_ = true;
     next_telemetry_ms_ = now_ms + cfg_.telemetry_interval_ms;
   }

@@ -102,7 +102,10 @@ void DtgProfile::alert(std::string_view type, const std::string& severity, std::
 void DtgProfile::tick(WallTime now, const GatewayStats& stats, std::vector<Message>& out) {
   const std::int64_t now_ms = toUnixMs(now);
   if (!started_ || now_ms < last_tick_ms_) {
-    if (started_) ++counters_["clock_backwards"];  // re-anchor the schedules
+    if (started_) {
+      ++counters_["clock_backwards"];  // re-anchor the schedules
+      fields_.clockStepped(now_ms);
+    }
     started_ = true;
     next_telemetry_ms_ = now_ms + cfg_.telemetry_interval_ms;
     next_status_ms_ = now_ms + static_cast<std::int64_t>(cfg_.status_interval_s) * 1000;

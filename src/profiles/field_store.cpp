@@ -131,6 +131,10 @@ const config::SignalBinding* FieldStore::binding(std::string_view field) const {
   return it == bindings_.end() ? nullptr : &it->second;
 }
 
+void FieldStore::clockStepped(std::int64_t now_ms) {
+  for (auto& [field, v] : values_) v.ts_ms = std::min(v.ts_ms, now_ms);
+}
+
 std::map<std::string, std::uint64_t> FieldStore::takeDrops() {
   std::map<std::string, std::uint64_t> out;
   out.swap(drops_);

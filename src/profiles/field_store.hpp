@@ -47,6 +47,10 @@ class FieldStore {
   [[nodiscard]] std::vector<std::string> boundFields() const;
   [[nodiscard]] const config::SignalBinding* binding(std::string_view field) const;
 
+  // The wall clock stepped back to `now_ms`: readings stamped later than that
+  // are re-stamped `now_ms`, so that new readings are not taken for replays.
+  void clockStepped(std::int64_t now_ms);
+
   // Signals dropped per field since the last call (for status reports).
   std::map<std::string, std::uint64_t> takeDrops();
 

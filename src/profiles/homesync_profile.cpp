@@ -89,8 +89,18 @@ Message HomesyncProfile::offlineMessage(const std::string& topic, std::string_vi
 void HomesyncProfile::tick(WallTime now, const GatewayStats& /*stats*/, std::vector<Message>& out) {
   const std::int64_t now_ms = toUnixMs(now);
   if (!started_ || now_ms < last_tick_ms_) {
-    if (started_) ++counters_["clock_backwards"];
-    if (!started_) start_ms_ = now_ms;
+    if (started_) {
+      ++counters_["clock_backwards"];
+      for (auto& node : nodes_) {
+        node->metrics.clockStepped(now_ms);
+        node->status.clockStepped(now_ms);
+        node->last_answer_ms = std::min(node->last_answer_ms, now_ms);
+        node->online_since_ms = std::min(node->online_since_ms, now_ms);
+        node->rssi_sent_ms = std::min(node->rssi_sent_ms, now_ms);
+      }
+    } else {
+      start_ms_ = now_ms;
+    }
     started_ = true;
     next_telemetry_ms_ = now_ms + cfg_.telemetry_interval_ms;
   }
