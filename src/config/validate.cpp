@@ -58,7 +58,14 @@ class SignalChecker {
       if (prefix ? n.starts_with(name) : n == name) return;
     }
     std::string msg = fmt::format("unknown signal '{}' (source '{}' does not produce it)", signal, source);
-    if (auto s = closestMatch(name, names)) msg += fmt::format(" (did you mean '{}'?)", *s);
+    if (prefix) {
+      // Suggest a prefix of the same length that does match something.
+      std::vector<std::string> prefixes;
+      for (const auto& n : names) prefixes.push_back(n.substr(0, name.size()) + "*");
+      if (auto s = closestMatch(signal, prefixes)) msg += fmt::format(" (did you mean '{}'?)", *s);
+    } else if (auto s = closestMatch(name, names)) {
+      msg += fmt::format(" (did you mean '{}'?)", *s);
+    }
     diag_.error(lineOf(at), columnOf(at), path, msg);
   }
 
@@ -99,6 +106,9 @@ void checkAliases(SignalChecker& checker, const YAML::Node& aliases_node, const 
 void checkExpandedTopics(Diagnostics& diag, const YAML::Node& root, std::string_view profile,
                          const std::map<std::string, std::string>& topics,
                          const std::map<std::string, std::string, std::less<>>& values) {
+  for (const auto& [name, value] : values) {
+    if (value.empty()) return;  // a missing id is reported where it is required
+  }
   std::map<std::string, std::string, std::less<>> all = values;
   for (const char* runtime : {"metric", "severity", "level", "kind"}) all.emplace(runtime, "x");
   for (const auto& [key, tmpl] : topics) {
