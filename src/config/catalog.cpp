@@ -21,6 +21,7 @@ std::string meter(const std::string& source, const std::string& node, const std:
 
 std::optional<std::vector<std::string>> signalCatalog(const SourceConfig& source) {
   if (isCanSourceType(source.type)) return canSignalCatalog(source);  // src/config/source_can.cpp
+  if (auto serial = serialSignalCatalog(source)) return serial;       // src/config/source_serial.cpp
   if (source.type != "simulator") return std::nullopt;
   std::vector<std::string> names;
   const auto& s = source.simulator;

@@ -10,6 +10,9 @@
 namespace tgw::config {
 
 void parseCanSource(MapReader& r, SourceConfig& out);  // source_can.cpp: socketcan, slcan, candump
+void parseNmeaSource(MapReader& r, SourceConfig& out);    // source_serial.cpp
+void parseModbusSource(MapReader& r, SourceConfig& out);  // source_serial.cpp: modbus_tcp, modbus_rtu
+void parseModemSource(MapReader& r, SourceConfig& out);   // source_serial.cpp
 
 namespace {
 
@@ -57,6 +60,10 @@ const std::map<std::string, TypeParser>& typeParsers() {
       {"socketcan", parseCanSource},
       {"slcan", parseCanSource},
       {"candump", parseCanSource},
+      {"nmea", parseNmeaSource},
+      {"modbus_tcp", parseModbusSource},
+      {"modbus_rtu", parseModbusSource},
+      {"modem", parseModemSource},
   };
   return parsers;
 }

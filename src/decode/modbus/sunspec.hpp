@@ -40,8 +40,21 @@ Expected<Discovery> discover(const ReadFn& read, int max_models = 64);
 // "power", "frequency", "energy", "dc_power", "temperature", "state"; 124 "storage_*";
 // 802 "battery_soc", "battery_soh", "battery_voltage", "battery_current", "battery_power" ...
 std::vector<Field> modelFields(std::uint16_t id, std::uint16_t start);
-// Every name modelFields() can produce (for the config checker).
+// Every name modelFields() can produce (computed).
 std::vector<std::string> allFieldNames();
+// The same list as a header-only constant, for the config checker (which does
+// not link the Modbus code); a unit test keeps the two equal.
+inline constexpr const char* kFieldNames[] = {
+    "manufacturer", "model", "version", "serial",
+    "ac_current", "ac_current_a", "ac_current_b", "ac_current_c", "ac_voltage_an", "ac_voltage_bn",
+    "ac_voltage_cn", "power", "frequency", "apparent_power", "reactive_power", "power_factor", "energy",
+    "dc_current", "dc_voltage", "dc_power", "temperature", "state",
+    "storage_max_charge_power", "storage_min_reserve", "storage_soc", "storage_available",
+    "storage_battery_voltage", "storage_charge_status", "storage_discharge_rate", "storage_charge_rate",
+    "battery_capacity_ah", "battery_capacity_wh", "battery_soc", "battery_dod", "battery_soh", "battery_cycles",
+    "battery_charge_status", "battery_state", "battery_voltage", "battery_voltage_max", "battery_voltage_min",
+    "battery_cell_voltage_max", "battery_cell_voltage_min", "battery_cell_voltage_avg", "battery_current",
+    "battery_power"};
 bool knownModel(std::uint16_t id);
 
 }  // namespace tgw::decode::modbus::sunspec

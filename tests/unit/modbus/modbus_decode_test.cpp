@@ -227,6 +227,11 @@ TEST(SunSpec, DiscoversKnownModelsFromMarker) {
   EXPECT_EQ(got.count("ac_current"), 0u);  // 0x8000 = not implemented: no reading
 }
 
+TEST(SunSpec, HeaderNameListMatchesModels) {
+  std::vector<std::string> header(std::begin(sunspec::kFieldNames), std::end(sunspec::kFieldNames));
+  EXPECT_EQ(header, sunspec::allFieldNames());
+}
+
 TEST(SunSpec, NoMarkerIsAnError) {
   FakeSunSpec d;
   auto found = sunspec::discover([&](std::uint16_t a, std::uint16_t n) { return d.read(a, n); });
