@@ -6,6 +6,7 @@ TGW_APT_PACKAGES=(
   libcli11-dev libyaml-cpp-dev libserialport-dev libsystemd-dev libgtest-dev libgmock-dev
   nlohmann-json3-dev libexpected-dev libmodbus-dev libbenchmark-dev
   mosquitto mosquitto-clients openssl sqlite3 dbus systemd procps python3
+  libglib2.0-bin util-linux
 )
 
 tgw_install_deps() {
