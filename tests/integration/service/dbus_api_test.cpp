@@ -103,6 +103,7 @@ class Harness {
   service::DbusCounters counters() {
     return onLoop([this] { return service_->counters(); });
   }
+  bool running() const { return service_->running(); }
 
   FakeControl control;
   Expected<void> started_;
@@ -417,6 +418,21 @@ TEST(DbusApi, StartFailsClearlyWhenTheNameIsTaken) {
   ASSERT_FALSE(second.started_);
   EXPECT_NE(second.started_.error().message.find("already owned"), std::string::npos)
       << second.started_.error().message;
+}
+
+TEST(DbusApi, ComesBackWhenTheBusRestarts) {
+  PrivateBus bus;
+  service::DbusOptions options;
+  options.retry_period = std::chrono::milliseconds(100);
+  Harness h(bus, options);
+  ASSERT_TRUE(h.started_) << h.started_.error().message;
+  h.control.set([](DaemonSnapshot& s) { s.queue_depth = 7; });
+  h.refresh();
+  EXPECT_EQ(getProperty(bus, "QueueDepth"), "t 7\n");
+  bus.kill();
+  ASSERT_TRUE(waitFor([&] { return !h.onLoop([&] { return h.running(); }); })) << "bus loss noticed";
+  bus.start();
+  ASSERT_TRUE(waitFor([&] { return getProperty(bus, "QueueDepth") == "t 7\n"; }, std::chrono::seconds(20)));
 }
 
 TEST(DbusApi, StartFailsClearlyWithoutABus) {

@@ -59,14 +59,22 @@ PrivateBus::PrivateBus(const std::string& policy_text) {
   const std::string policy = dir_.write("policy.conf", policy_text);
   std::string config = replaceAll(kBusConfig, "@SOCKET@", socket);
   config = replaceAll(config, "@POLICY@", policy);
-  const std::string config_file = dir_.write("bus.conf", config);
-  daemon_ = Process({"dbus-daemon", "--nofork", "--nopidfile", "--config-file=" + config_file}, {},
+  config_file_ = dir_.write("bus.conf", config);
+  address_ = "unix:path=" + socket;
+  start();
+}
+
+void PrivateBus::start() {
+  const std::string socket = dir_.file("bus");
+  std::filesystem::remove(socket);
+  daemon_ = Process({"dbus-daemon", "--nofork", "--nopidfile", "--config-file=" + config_file_}, {},
                     dir_.file("dbus-daemon.log"));
   if (!waitFor([&] { return std::filesystem::exists(socket); }, std::chrono::seconds(10))) {
     throw std::runtime_error("private dbus-daemon did not start: " + readFile(dir_.file("dbus-daemon.log")));
   }
-  address_ = "unix:path=" + socket;
 }
+
+void PrivateBus::kill() { daemon_.kill(); }
 
 PrivateBus::~PrivateBus() { daemon_.kill(); }
 

@@ -19,6 +19,9 @@ class PrivateBus {
   PrivateBus& operator=(const PrivateBus&) = delete;
 
   [[nodiscard]] const std::string& address() const { return address_; }
+  // Kill the bus (SIGKILL), or start it again at the same address.
+  void kill();
+  void start();
   [[nodiscard]] const TempDir& dir() const { return dir_; }
 
   static std::string projectPolicy();
@@ -26,6 +29,7 @@ class PrivateBus {
  private:
   TempDir dir_;
   std::string address_;
+  std::string config_file_;
   Process daemon_;
 };
 
