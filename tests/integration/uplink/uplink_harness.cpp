@@ -3,9 +3,12 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/resource.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -97,48 +100,69 @@ void openssl(const std::vector<std::string>& args) {
   if (run(argv, &out) != 0) throw std::runtime_error("openssl failed: " + out);
 }
 
-void makeCa(const TempDir& d, const std::string& name) {
-  openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-           "-subj", "/CN=" + name, "-keyout", d.file(name + ".key"), "-out", d.file(name + ".pem")});
+std::string inDir(const std::filesystem::path& d, const std::string& name) { return (d / name).string(); }
+
+void makeCa(const std::filesystem::path& d, const std::string& name) {
+  openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "3",
+           "-subj", "/CN=" + name, "-keyout", inDir(d, name + ".key"), "-out", inDir(d, name + ".pem")});
 }
 
-void makeLeaf(const TempDir& d, const std::string& ca, const std::string& name, const std::string& san,
+void makeLeaf(const std::filesystem::path& d, const std::string& ca, const std::string& name, const std::string& san,
               const std::string& usage) {
   openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=" + name,
-           "-keyout", d.file(name + ".key"), "-out", d.file(name + ".csr")});
-  const std::string ext = d.write(name + ".ext", (san.empty() ? "" : "subjectAltName=" + san + "\n") +
-                                                     "extendedKeyUsage=" + usage + "\n");
-  openssl({"x509", "-req", "-in", d.file(name + ".csr"), "-CA", d.file(ca + ".pem"), "-CAkey", d.file(ca + ".key"),
-           "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", d.file(name + ".pem")});
+           "-keyout", inDir(d, name + ".key"), "-out", inDir(d, name + ".csr")});
+  const std::string ext = inDir(d, name + ".ext");
+  std::ofstream(ext) << (san.empty() ? "" : "subjectAltName=" + san + "\n") << "extendedKeyUsage=" << usage << "\n";
+  openssl({"x509", "-req", "-in", inDir(d, name + ".csr"), "-CA", inDir(d, ca + ".pem"), "-CAkey",
+           inDir(d, ca + ".key"), "-CAcreateserial", "-days", "3", "-extfile", ext, "-out", inDir(d, name + ".pem")});
 }
 
 }  // namespace
 
+// Made once per build tree (TGW_BUILD_DIR/uplink-test-certs, under a file
+// lock so parallel test processes share them) and remade when a day old:
+// key generation is slow on a small, busy machine.
 const Certs& certs() {
-  static TempDir dir;
   static const Certs c = [] {
-    Certs r;
-    makeCa(dir, "ca");
-    makeCa(dir, "other-ca");
-    makeLeaf(dir, "ca", "server", "IP:127.0.0.1,DNS:localhost", "serverAuth");
-    makeLeaf(dir, "ca", "wrong", "DNS:wrong.example", "serverAuth");
-    makeLeaf(dir, "ca", "client", "", "clientAuth");
-    // mosquitto started as root reads them after dropping to its own user.
     namespace fs = std::filesystem;
-    fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::others_read | fs::perms::others_exec);
-    for (const auto& e : fs::directory_iterator(dir.path())) {
-      fs::permissions(e.path(), fs::perms::others_read, fs::perm_options::add);
+    const char* build = std::getenv("TGW_BUILD_DIR");
+    const fs::path root = build != nullptr ? fs::path(build) / "uplink-test-certs" : fs::temp_directory_path() /
+                                                                                         "tgw-uplink-test-certs";
+    fs::create_directories(root);
+    const int lock = ::open((root / ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    ::flock(lock, LOCK_EX);
+    const fs::path done = root / "complete";
+    std::error_code ec;
+    const bool fresh = fs::exists(done) &&
+                       fs::last_write_time(done, ec) > fs::file_time_type::clock::now() - std::chrono::hours(24);
+    const auto file = [&](const std::string& n) { return (root / n).string(); };
+    if (!fresh) {
+      fs::remove(done, ec);
+      makeCa(root, "ca");
+      makeCa(root, "other-ca");
+      makeLeaf(root, "ca", "server", "IP:127.0.0.1,DNS:localhost", "serverAuth");
+      makeLeaf(root, "ca", "wrong", "DNS:wrong.example", "serverAuth");
+      makeLeaf(root, "ca", "client", "", "clientAuth");
+      // mosquitto started as root reads them after dropping to its own user.
+      fs::permissions(root, fs::perms::owner_all | fs::perms::others_read | fs::perms::others_exec);
+      for (const auto& e : fs::directory_iterator(root)) {
+        if (e.path().filename() != ".lock") fs::permissions(e.path(), fs::perms::others_read, fs::perm_options::add);
+      }
+      std::ofstream(done) << "ok\n";
     }
-    r.dir = dir.path().string();
-    r.ca = dir.file("ca.pem");
-    r.ca_key = dir.file("ca.key");
-    r.server_cert = dir.file("server.pem");
-    r.server_key = dir.file("server.key");
-    r.wrong_name_cert = dir.file("wrong.pem");
-    r.wrong_name_key = dir.file("wrong.key");
-    r.client_cert = dir.file("client.pem");
-    r.client_key = dir.file("client.key");
-    r.other_ca = dir.file("other-ca.pem");
+    ::flock(lock, LOCK_UN);
+    ::close(lock);
+    Certs r;
+    r.dir = root.string();
+    r.ca = file("ca.pem");
+    r.ca_key = file("ca.key");
+    r.server_cert = file("server.pem");
+    r.server_key = file("server.key");
+    r.wrong_name_cert = file("wrong.pem");
+    r.wrong_name_key = file("wrong.key");
+    r.client_cert = file("client.pem");
+    r.client_key = file("client.key");
+    r.other_ca = file("other-ca.pem");
     return r;
   }();
   return c;
