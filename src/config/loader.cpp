@@ -1,5 +1,6 @@
 #include "tgw/config/loader.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -21,6 +22,11 @@ Expected<Config> fail(Diagnostics& diag) {
 
 Expected<Config> loadString(const std::string& text, const std::string& name, Diagnostics& diag) {
   diag = Diagnostics(name);
+  if (const auto nul = text.find('\0'); nul != std::string::npos) {
+    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n'));
+    diag.error(line, 1, "", "not valid YAML: the file contains binary data (a NUL byte); is this the right file?");
+    return fail(diag);
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);
