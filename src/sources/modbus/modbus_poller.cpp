@@ -39,6 +39,7 @@ void ModbusPoller::stop() {
 
 bool ModbusPoller::waitUntil(Clock::time_point t) {
   std::unique_lock lock(mutex_);
+  if (t <= Clock::now()) return !stop_;  // due already: no condition-variable round trip
   cv_.wait_until(lock, t, [this] { return stop_; });
   return !stop_;
 }
