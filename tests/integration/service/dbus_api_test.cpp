@@ -168,7 +168,7 @@ TEST(DbusApi, PropertiesReadableByEveryone) {
     s.acked = 1190;
     s.dropped = 3;
     s.last_error = "connection refused: not authorized";
-    s.sources = {{"can0", "socketcan", "running", "", 5000, 2}, {"gps", "nmea", "retrying", "no such device", 0, 7}};
+    s.sources = {{"can0", "socketcan", "online", "", 5000, 2}, {"gps", "nmea", "offline", "no such device", 0, 7}};
   });
   h.refresh();  // what the refresh timer does every second
   for (const auto& user : {std::vector<std::string>{}, asNobody()}) {
@@ -182,7 +182,7 @@ TEST(DbusApi, PropertiesReadableByEveryone) {
     EXPECT_EQ(getProperty(bus, "Dropped", user), "t 3\n");
     EXPECT_EQ(getProperty(bus, "LastError", user), "s \"connection refused: not authorized\"\n");
     EXPECT_EQ(getProperty(bus, "Sources", user),
-              "a(sssstt) 2 \"can0\" \"socketcan\" \"running\" \"\" 5000 2 \"gps\" \"nmea\" \"retrying\" \"no such "
+              "a(sssstt) 2 \"can0\" \"socketcan\" \"online\" \"\" 5000 2 \"gps\" \"nmea\" \"offline\" \"no such "
               "device\" 0 7\n");
     EXPECT_NE(getProperty(bus, "Version", user).find("s \"0."), std::string::npos);
   }
