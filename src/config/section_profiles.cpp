@@ -1,9 +1,9 @@
 // profiles: dtg, bess, homesync — field bindings (with units and aliases),
 // topics, intervals and rules. Signal names are checked in validate.cpp.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "config/sections.hpp"
 #include "tgw/config/topics.hpp"
@@ -25,8 +25,8 @@ void checkUnit(MapReader& r, const std::string& unit, const profile::FieldSpec& 
     return;
   }
   if (!profile::convertUnit(1.0, unit, field.unit)) {
-    r.errorKey("unit", fmt::format("unit '{}' cannot be converted to '{}', the unit of {}", unit, field.unit,
-                                   field.name));
+    r.errorKey("unit",
+               fmt::format("unit '{}' cannot be converted to '{}', the unit of {}", unit, field.unit, field.name));
   }
 }
 

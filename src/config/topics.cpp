@@ -1,8 +1,8 @@
 #include "tgw/config/topics.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace tgw::config {
 
@@ -22,13 +22,17 @@ const std::vector<TopicKey>& topicKeys(std::string_view profile) {
       {"logs", "bess/logs/{level}", {"device_id", "level"}},
   };
   static const std::vector<TopicKey> kHomesync = {
-      {"telemetry", "homesync/{home_id}/nodes/{node_id}/telemetry/{metric}", {"home_id", "node_id", "metric"},
+      {"telemetry",
+       "homesync/{home_id}/nodes/{node_id}/telemetry/{metric}",
+       {"home_id", "node_id", "metric"},
        {"node_id", "metric"}},
       {"online", "homesync/{home_id}/nodes/{node_id}/status/online", {"home_id", "node_id"}, {"node_id"}},
       {"relay", "homesync/{home_id}/nodes/{node_id}/status/relay", {"home_id", "node_id"}, {"node_id"}},
       {"firmware", "homesync/{home_id}/nodes/{node_id}/status/firmware", {"home_id", "node_id"}, {"node_id"}},
       {"rssi", "homesync/{home_id}/nodes/{node_id}/status/rssi", {"home_id", "node_id"}, {"node_id"}},
-      {"response", "homesync/{home_id}/nodes/{node_id}/response/{kind}", {"home_id", "node_id", "kind"},
+      {"response",
+       "homesync/{home_id}/nodes/{node_id}/response/{kind}",
+       {"home_id", "node_id", "kind"},
        {"node_id", "kind"}},
   };
   static const std::vector<TopicKey> kNone;

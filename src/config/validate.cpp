@@ -139,7 +139,8 @@ void validate(Diagnostics& diag, const YAML::Node& root, Config& cfg) {
   const auto& p = cfg.profiles;
   if (!p.dtg.enabled && !p.bess.enabled && !p.homesync.enabled) {
     const YAML::Node at = nodeAt(root, {"profiles"});
-    diag.error(lineOf(at), columnOf(at), "profiles", "no profile is enabled; enable at least one of dtg, bess, homesync");
+    diag.error(lineOf(at), columnOf(at), "profiles",
+               "no profile is enabled; enable at least one of dtg, bess, homesync");
   }
   if (cfg.sources.empty()) {
     diag.warning(0, 0, "sources", "no sources configured: only status messages will be sent");
@@ -157,11 +158,13 @@ void validate(Diagnostics& diag, const YAML::Node& root, Config& cfg) {
   SignalChecker checker(diag, cfg.sources);
   if (p.dtg.enabled) {
     checkAliases(checker, nodeAt(root, {"profiles", "dtg", "aliases"}), "profiles.dtg.aliases", p.dtg.aliases);
-    checkBindings(checker, nodeAt(root, {"profiles", "dtg", "signals"}), "profiles.dtg.signals", p.dtg.signals, p.dtg.aliases);
+    checkBindings(checker, nodeAt(root, {"profiles", "dtg", "signals"}), "profiles.dtg.signals", p.dtg.signals,
+                  p.dtg.aliases);
   }
   if (p.bess.enabled) {
     checkAliases(checker, nodeAt(root, {"profiles", "bess", "aliases"}), "profiles.bess.aliases", p.bess.aliases);
-    checkBindings(checker, nodeAt(root, {"profiles", "bess", "signals"}), "profiles.bess.signals", p.bess.signals, p.bess.aliases);
+    checkBindings(checker, nodeAt(root, {"profiles", "bess", "signals"}), "profiles.bess.signals", p.bess.signals,
+                  p.bess.aliases);
     const YAML::Node temps = nodeAt(root, {"profiles", "bess", "module_temperatures"});
     for (std::size_t i = 0; i < p.bess.module_temperatures.size(); ++i) {
       const YAML::Node at = temps.IsSequence() && i < temps.size() ? YAML::Node(temps[i]) : temps;

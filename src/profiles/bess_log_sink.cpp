@@ -52,8 +52,8 @@ void BessLogSink::sink_it_(const spdlog::details::log_msg& msg) {
       std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count();
   // Token bucket; a clock stepping back refills nothing.
   if (last_refill_ms_ != 0 && now_ms > last_refill_ms_) {
-    tokens_ = std::min<double>(cfg_.burst, tokens_ + static_cast<double>(now_ms - last_refill_ms_) / 1000.0 *
-                                                         cfg_.rate_per_s);
+    tokens_ = std::min<double>(cfg_.burst,
+                               tokens_ + static_cast<double>(now_ms - last_refill_ms_) / 1000.0 * cfg_.rate_per_s);
   }
   last_refill_ms_ = now_ms;
   if (tokens_ < 1.0) {

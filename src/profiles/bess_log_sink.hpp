@@ -6,14 +6,14 @@
 // lines of the logger "bess.logs" are never forwarded (no feedback loop).
 #pragma once
 
+#include <spdlog/sinks/base_sink.h>
+
 #include <atomic>
 #include <cstdint>
 #include <deque>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <spdlog/sinks/base_sink.h>
 
 #include "tgw/config/profile_config.hpp"
 #include "tgw/model/message.hpp"

@@ -1,9 +1,9 @@
 #include "profiles/bess_profile.hpp"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "tgw/config/topics.hpp"
 
@@ -17,9 +17,13 @@ int severityNumber(std::string_view s) {
   return 1;
 }
 
-std::int64_t seconds(std::int64_t ms) { return ms >= 0 ? ms / 1000 : (ms - 999) / 1000; }
+std::int64_t seconds(std::int64_t ms) {
+  return ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+}
 
-std::string fmtNum(double v, int decimals) { return fmt::format("{:.{}f}", v, decimals); }
+std::string fmtNum(double v, int decimals) {
+  return fmt::format("{:.{}f}", v, decimals);
+}
 
 }  // namespace
 
@@ -95,8 +99,8 @@ void BessProfile::onSignal(const Signal& signal, std::vector<Message>& out) {
       const FieldValue* hi = fields_.latest("cell_voltage_max");
       const FieldValue* lo = fields_.latest("cell_voltage_min");
       if (hi != nullptr && lo != nullptr && std::llabs(hi->ts_ms - lo->ts_ms) <= cfg_.stale_after_ms) {
-        thresholdAlarm(cell_deviation_.update(hi->value - lo->value, v->ts_ms, &backwards),
-                       cell_deviation_.config(), 0, "Cell voltage deviation", "V", out);
+        thresholdAlarm(cell_deviation_.update(hi->value - lo->value, v->ts_ms, &backwards), cell_deviation_.config(), 0,
+                       "Cell voltage deviation", "V", out);
       }
     }
     if (backwards) ++counters_["rule_reset_time_backwards"];
@@ -112,7 +116,9 @@ void BessProfile::onModuleTemp(const Signal& signal, int module_id, std::vector<
     ++health_["module_temperatures"].bad_since_report;
     return;
   }
-  auto [it, inserted] = modules_.try_emplace(module_id, Module{module_id, {}, false,
+  auto [it, inserted] = modules_.try_emplace(module_id, Module{module_id,
+                                                               {},
+                                                               false,
                                                                ThresholdRule(cfg_.rules.module_temp_warning, true),
                                                                ThresholdRule(cfg_.rules.module_temp_critical, true)});
   Module& m = it->second;
@@ -131,9 +137,8 @@ void BessProfile::onModuleTemp(const Signal& signal, int module_id, std::vector<
   thresholdAlarm(m.critical.update(*v, ts), m.critical.config(), module_id, what, "°C", out);
 }
 
-void BessProfile::thresholdAlarm(const std::optional<ThresholdEvent>& ev, const config::RuleConfig& rule,
-                                 int module_id, const std::string& what, std::string_view unit,
-                                 std::vector<Message>& out) {
+void BessProfile::thresholdAlarm(const std::optional<ThresholdEvent>& ev, const config::RuleConfig& rule, int module_id,
+                                 const std::string& what, std::string_view unit, std::vector<Message>& out) {
   if (!ev) return;
   const int decimals = unit == "V" ? 3 : 1;
   const bool above = rule.clear <= rule.threshold;
@@ -173,8 +178,8 @@ void BessProfile::reportStatus(int code, std::string_view message, bool is_error
   p["code"] = code;
   p["message"] = message;
   p["is_error"] = is_error;
-  out.push_back(makeMessage(MessageClass::kStatus, topic(is_error ? "status_error" : "status_info"), p, 1, false,
-                            now_ms));
+  out.push_back(
+      makeMessage(MessageClass::kStatus, topic(is_error ? "status_error" : "status_info"), p, 1, false, now_ms));
 }
 
 Json BessProfile::field(std::string_view name, std::int64_t now_ms) const {
@@ -223,8 +228,8 @@ void BessProfile::checkHealth(std::int64_t now_ms, std::vector<Message>& out) {
     Health& h = health_[name];
     const bool stale = now_ms - last > cfg_.stale_after_ms;
     if (stale && !h.stale) {
-      const std::string source = name == "module_temperatures" ? std::string("module temperatures")
-                                                               : fields_.binding(name)->signal;
+      const std::string source =
+          name == "module_temperatures" ? std::string("module temperatures") : fields_.binding(name)->signal;
       reportStatus(kStatusNoReadings,
                    fmt::format("no reading of {} for {} s (signal {})", name, (now_ms - last) / 1000, source), true,
                    now, out);
@@ -241,10 +246,10 @@ void BessProfile::checkHealth(std::int64_t now_ms, std::vector<Message>& out) {
         now_ms >= h.last_bad_report_ms) {
       continue;
     }
-    reportStatus(kStatusBadReadings,
-                 fmt::format("{} reading(s) of {} dropped (not a number, out of range or wrong unit)",
-                             h.bad_since_report, name),
-                 true, now, out);
+    reportStatus(
+        kStatusBadReadings,
+        fmt::format("{} reading(s) of {} dropped (not a number, out of range or wrong unit)", h.bad_since_report, name),
+        true, now, out);
     h.bad_since_report = 0;
     h.last_bad_report_ms = now_ms;
   }

@@ -1,8 +1,8 @@
 #include "profiles/dtg_profile.hpp"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "tgw/config/topics.hpp"
 
@@ -79,8 +79,8 @@ void DtgProfile::rateAlert(const std::optional<RateEvent>& ev, bool braking, std
   details["speed_after"] = number(ev->speed_after, 1);
   details["duration_s"] = number(static_cast<double>(ev->end_ms - ev->start_ms) / 1000.0, 2);
   const RateRule& rule = braking ? braking_ : acceleration_;
-  alert(braking ? "HARSH_BRAKING" : "HARSH_ACCELERATION", rule.config().severity, ev->end_ms, std::move(details),
-        out, ev->detected_ms);
+  alert(braking ? "HARSH_BRAKING" : "HARSH_ACCELERATION", rule.config().severity, ev->end_ms, std::move(details), out,
+        ev->detected_ms);
 }
 
 void DtgProfile::alert(std::string_view type, const std::string& severity, std::int64_t ts_ms, Json details,
@@ -215,15 +215,16 @@ Expected<void> DtgProfile::submitInference(std::string_view json, WallTime now, 
   };
   if (j.is_discarded()) return bad("not valid JSON");
   if (!j.is_object()) return bad("expected a JSON object");
-  static const char* const kKeys[] = {"behavior", "confidence", "safety_score", "fuel_efficiency", "latency_ms",
-                                      "timestamp", "device_id"};
+  static const char* const kKeys[] = {"behavior",   "confidence", "safety_score", "fuel_efficiency",
+                                      "latency_ms", "timestamp",  "device_id"};
   for (const auto& [key, value] : j.items()) {
     bool known = false;
     for (const char* k : kKeys) known = known || key == k;
     if (!known) {
-      return bad(fmt::format("unknown key '{}' (expected behavior, confidence, safety_score, fuel_efficiency, "
-                             "latency_ms, timestamp)",
-                             key));
+      return bad(
+          fmt::format("unknown key '{}' (expected behavior, confidence, safety_score, fuel_efficiency, "
+                      "latency_ms, timestamp)",
+                      key));
     }
   }
   InferenceResult r;

@@ -17,11 +17,11 @@ namespace tgw::profiles {
 
 // A result from a local inference application (SPEC §4.1 inference topic).
 struct InferenceResult {
-  std::string behavior;  // e.g. "ECO_DRIVING"
-  double confidence = 0;       // 0..1
-  double safety_score = 0;     // 0..100
-  double fuel_efficiency = 0;  // >= 0
-  double latency_ms = 0;       // >= 0
+  std::string behavior;                      // e.g. "ECO_DRIVING"
+  double confidence = 0;                     // 0..1
+  double safety_score = 0;                   // 0..100
+  double fuel_efficiency = 0;                // >= 0
+  double latency_ms = 0;                     // >= 0
   std::optional<std::int64_t> timestamp_ms;  // default: now
 };
 

@@ -1,9 +1,9 @@
 #include "profiles/field_store.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 namespace tgw::profiles {
 
@@ -54,8 +54,7 @@ FieldStore::FieldStore(std::string_view kind, const std::map<std::string, config
   }
 }
 
-std::vector<std::string_view> FieldStore::apply(const Signal& signal, std::int64_t fallback_ts_ms,
-                                                Counters& counters) {
+std::vector<std::string_view> FieldStore::apply(const Signal& signal, std::int64_t fallback_ts_ms, Counters& counters) {
   std::vector<std::string_view> changed;
   const auto it = routes_.find(signal.name);
   if (it == routes_.end()) return changed;
@@ -118,7 +117,9 @@ const FieldValue* FieldStore::fresh(std::string_view field, std::int64_t now_ms,
   return v;
 }
 
-const profile::FieldSpec* FieldStore::spec(std::string_view field) const { return profile::findField(kind_, field); }
+const profile::FieldSpec* FieldStore::spec(std::string_view field) const {
+  return profile::findField(kind_, field);
+}
 
 std::vector<std::string> FieldStore::boundFields() const {
   std::vector<std::string> out;

@@ -20,7 +20,7 @@ namespace tgw::profiles {
 
 struct FieldValue {
   double value = 0;
-  std::string text;        // string-valued signals (e.g. firmware)
+  std::string text;  // string-valued signals (e.g. firmware)
   bool is_text = false;
   std::int64_t ts_ms = 0;  // reading time
   int quality = 100;

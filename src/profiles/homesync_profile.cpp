@@ -10,15 +10,16 @@ namespace {
 
 constexpr const char* kReasons[] = {"unexpected_disconnect", "shutdown", "node_unresponsive"};
 
-std::string_view payloadUnit(std::string_view unit) { return unit == "degC" ? std::string_view("°C") : unit; }
+std::string_view payloadUnit(std::string_view unit) {
+  return unit == "degC" ? std::string_view("°C") : unit;
+}
 
 }  // namespace
 
 HomesyncProfile::HomesyncProfile(const config::HomesyncConfig& cfg) : cfg_(cfg) {
   for (const auto& n : cfg.nodes) {
     auto node = std::make_unique<Node>(n);
-    const std::map<std::string, std::string, std::less<>> values = {{"home_id", cfg.home_id},
-                                                                     {"node_id", n.node_id}};
+    const std::map<std::string, std::string, std::less<>> values = {{"home_id", cfg.home_id}, {"node_id", n.node_id}};
     for (const auto& key : config::topicKeys("homesync")) {
       const auto it = cfg.topics.find(std::string(key.key));
       const std::string tmpl = it != cfg.topics.end() ? it->second : std::string(key.default_value);
@@ -78,8 +79,7 @@ Message HomesyncProfile::onlineMessage(const Snapshot& s, std::int64_t now_ms) c
   return makeMessage(MessageClass::kStatus, s.topic, p, 1, true, now_ms);
 }
 
-Message HomesyncProfile::offlineMessage(const std::string& topic, std::string_view reason,
-                                        std::int64_t now_ms) const {
+Message HomesyncProfile::offlineMessage(const std::string& topic, std::string_view reason, std::int64_t now_ms) const {
   Json p;
   p["online"] = false;
   p["reason"] = reason;

@@ -5,7 +5,7 @@
 
 namespace tgw::profiles {
 namespace {
-constexpr double kTolKmh = 0.5;           // speeds within this count as "the same"
+constexpr double kTolKmh = 0.5;              // speeds within this count as "the same"
 constexpr std::int64_t kMaxEventMs = 30000;  // an event longer than this is reported then
 constexpr std::int64_t kHistoryMs = 40000;
 }  // namespace

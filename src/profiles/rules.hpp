@@ -15,9 +15,9 @@ namespace tgw::profiles {
 inline constexpr std::int64_t kMaxGapMs = 5000;
 
 struct ThresholdEvent {
-  bool raised = true;      // false: cleared
-  double value = 0;        // the reading that completed the transition
-  double peak = 0;         // most extreme reading while active (cleared events)
+  bool raised = true;         // false: cleared
+  double value = 0;           // the reading that completed the transition
+  double peak = 0;            // most extreme reading while active (cleared events)
   std::int64_t since_ms = 0;  // when the condition began
   std::int64_t ts_ms = 0;
 };

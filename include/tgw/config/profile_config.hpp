@@ -47,7 +47,7 @@ struct DtgConfig {
   std::string device_id;  // default: gateway.device_id
   int telemetry_interval_ms = 1000;
   int status_interval_s = 300;
-  int stale_after_ms = 5000;  // a field older than this is sent as null
+  int stale_after_ms = 5000;                     // a field older than this is sent as null
   std::map<std::string, std::string> topics;     // telemetry, inference, alerts, status
   std::map<std::string, std::string> aliases;    // signal name -> alias usable in bindings
   std::map<std::string, SignalBinding> signals;  // field -> signal
@@ -92,8 +92,8 @@ struct HomesyncConfig {
   bool enabled = false;
   std::string home_id;
   int telemetry_interval_ms = 10000;
-  int stale_after_s = 15;    // older readings get a lower quality
-  int offline_after_s = 30;  // a node with no reading for this long is offline
+  int stale_after_s = 15;       // older readings get a lower quality
+  int offline_after_s = 30;     // a node with no reading for this long is offline
   int status_interval_s = 300;  // rssi re-sent at most this often
   std::map<std::string, std::string> topics;
   std::map<std::string, std::string> aliases;

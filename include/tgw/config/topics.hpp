@@ -10,9 +10,9 @@
 namespace tgw::config {
 
 struct TopicKey {
-  std::string_view key;           // e.g. "telemetry"
-  std::string_view default_value;  // e.g. "glec/dtg/{device_id}/telemetry"
-  std::vector<std::string_view> placeholders;  // allowed {names}
+  std::string_view key;                         // e.g. "telemetry"
+  std::string_view default_value;               // e.g. "glec/dtg/{device_id}/telemetry"
+  std::vector<std::string_view> placeholders;   // allowed {names}
   std::vector<std::string_view> required = {};  // {names} the template must contain
 };
 
@@ -25,7 +25,8 @@ std::optional<std::string> checkTopicTemplate(std::string_view tmpl, const std::
 
 // Problem with a template's required placeholders (e.g. homesync topics
 // without {node_id} would mix all nodes on one topic), or nullopt.
-std::optional<std::string> checkRequiredPlaceholders(std::string_view tmpl, const std::vector<std::string_view>& required);
+std::optional<std::string> checkRequiredPlaceholders(std::string_view tmpl,
+                                                     const std::vector<std::string_view>& required);
 
 // Replace {name} with values; unknown placeholders are left as they are.
 std::string expandTopic(std::string_view tmpl, const std::map<std::string, std::string, std::less<>>& values);

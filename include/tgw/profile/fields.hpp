@@ -15,26 +15,29 @@ struct FieldSpec {
   std::string_view unit;  // canonical unit of the field ("" = dimensionless)
   double min;             // physical range: readings outside are dropped
   double max;
-  int decimals;           // rounding in payloads
+  int decimals;  // rounding in payloads
 };
 
 // kind: "dtg", "bess", "homesync" (metrics) or "homesync.status".
 inline const std::vector<FieldSpec>& profileFields(std::string_view kind) {
   static const std::vector<FieldSpec> kDtg = {
-      {"vehicle_speed", "km/h", 0, 400, 2},  {"engine_rpm", "rpm", 0, 20000, 0},
-      {"throttle_position", "%", 0, 100, 2}, {"fuel_level", "%", 0, 100, 2},
-      {"gps_lat", "deg", -90, 90, 7},        {"gps_lon", "deg", -180, 180, 7},
-      {"gps_speed", "km/h", 0, 400, 2},      {"battery_voltage", "V", 0, 100, 2},
+      {"vehicle_speed", "km/h", 0, 400, 2}, {"engine_rpm", "rpm", 0, 20000, 0},  {"throttle_position", "%", 0, 100, 2},
+      {"fuel_level", "%", 0, 100, 2},       {"gps_lat", "deg", -90, 90, 7},      {"gps_lon", "deg", -180, 180, 7},
+      {"gps_speed", "km/h", 0, 400, 2},     {"battery_voltage", "V", 0, 100, 2},
   };
   static const std::vector<FieldSpec> kBess = {
-      {"voltage", "V", 0, 2000, 3},          {"current", "A", -10000, 10000, 3},
-      {"power_kw", "kW", -20000, 20000, 3},  {"soc", "%", 0, 100, 2},
-      {"soh", "%", 0, 100, 2},               {"cell_voltage_max", "V", 0, 10, 4},
-      {"cell_voltage_min", "V", 0, 10, 4},   {"module_temperature", "degC", -50, 200, 2},
+      {"voltage", "V", 0, 2000, 3},
+      {"current", "A", -10000, 10000, 3},
+      {"power_kw", "kW", -20000, 20000, 3},
+      {"soc", "%", 0, 100, 2},
+      {"soh", "%", 0, 100, 2},
+      {"cell_voltage_max", "V", 0, 10, 4},
+      {"cell_voltage_min", "V", 0, 10, 4},
+      {"module_temperature", "degC", -50, 200, 2},
   };
   static const std::vector<FieldSpec> kHomesync = {
-      {"power", "W", -1e7, 1e7, 2},        {"voltage", "V", 0, 1000, 2},   {"current", "A", -1000, 1000, 3},
-      {"energy", "kWh", 0, 1e9, 3},        {"power_factor", "", -1, 1, 3}, {"frequency", "Hz", 0, 1000, 3},
+      {"power", "W", -1e7, 1e7, 2},         {"voltage", "V", 0, 1000, 2},   {"current", "A", -1000, 1000, 3},
+      {"energy", "kWh", 0, 1e9, 3},         {"power_factor", "", -1, 1, 3}, {"frequency", "Hz", 0, 1000, 3},
       {"temperature", "degC", -60, 200, 2},
   };
   static const std::vector<FieldSpec> kHomesyncStatus = {
@@ -68,17 +71,38 @@ struct UnitSpec {
 
 inline constexpr std::array<UnitSpec, 34> kUnits{{
     {"", "ratio", 1.0, 0},
-    {"m/s", "speed", 1.0, 0},      {"km/h", "speed", 1.0 / 3.6, 0}, {"kph", "speed", 1.0 / 3.6, 0},
-    {"mph", "speed", 0.44704, 0},  {"kn", "speed", 0.514444, 0},    {"ratio", "ratio", 1.0, 0},
-    {"%", "ratio", 0.01, 0},       {"‰", "ratio", 0.001, 0},        {"permille", "ratio", 0.001, 0},
-    {"degC", "temperature", 1, 0}, {"°C", "temperature", 1, 0},     {"C", "temperature", 1, 0},
-    {"K", "temperature", 1, -273.15}, {"degF", "temperature", 5.0 / 9.0, -160.0 / 9.0},
-    {"W", "power", 1, 0},          {"kW", "power", 1e3, 0},         {"MW", "power", 1e6, 0},
-    {"Wh", "energy", 1, 0},        {"kWh", "energy", 1e3, 0},       {"MWh", "energy", 1e6, 0},
-    {"V", "voltage", 1, 0},        {"mV", "voltage", 1e-3, 0},      {"kV", "voltage", 1e3, 0},
-    {"A", "current", 1, 0},        {"mA", "current", 1e-3, 0},      {"Hz", "frequency", 1, 0},
-    {"rpm", "rotation", 1, 0},     {"deg", "angle", 1, 0},          {"dBm", "level", 1, 0},
-    {"s", "time", 1, 0},           {"ms", "time", 1e-3, 0},         {"min", "time", 60, 0},
+    {"m/s", "speed", 1.0, 0},
+    {"km/h", "speed", 1.0 / 3.6, 0},
+    {"kph", "speed", 1.0 / 3.6, 0},
+    {"mph", "speed", 0.44704, 0},
+    {"kn", "speed", 0.514444, 0},
+    {"ratio", "ratio", 1.0, 0},
+    {"%", "ratio", 0.01, 0},
+    {"‰", "ratio", 0.001, 0},
+    {"permille", "ratio", 0.001, 0},
+    {"degC", "temperature", 1, 0},
+    {"°C", "temperature", 1, 0},
+    {"C", "temperature", 1, 0},
+    {"K", "temperature", 1, -273.15},
+    {"degF", "temperature", 5.0 / 9.0, -160.0 / 9.0},
+    {"W", "power", 1, 0},
+    {"kW", "power", 1e3, 0},
+    {"MW", "power", 1e6, 0},
+    {"Wh", "energy", 1, 0},
+    {"kWh", "energy", 1e3, 0},
+    {"MWh", "energy", 1e6, 0},
+    {"V", "voltage", 1, 0},
+    {"mV", "voltage", 1e-3, 0},
+    {"kV", "voltage", 1e3, 0},
+    {"A", "current", 1, 0},
+    {"mA", "current", 1e-3, 0},
+    {"Hz", "frequency", 1, 0},
+    {"rpm", "rotation", 1, 0},
+    {"deg", "angle", 1, 0},
+    {"dBm", "level", 1, 0},
+    {"s", "time", 1, 0},
+    {"ms", "time", 1e-3, 0},
+    {"min", "time", 60, 0},
     {"h", "time", 3600, 0},
 }};
 

@@ -1,10 +1,10 @@
 // bess: alarms per module (ids from names), SoC low, status codes, and the
 // log forwarding sink (level, rate limit, no recursion, real spdlog loggers).
-#include <thread>
-
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/logging.hpp"
 #include "profiles/bess_profile.hpp"
@@ -88,9 +88,8 @@ TEST(Bess, ReportStatusTopics) {
   bess.reportStatus(4004, "Inverter fault", true, fromUnixMs(kT0 + 56000), out);
   ASSERT_EQ(out.size(), 2U);
   EXPECT_EQ(out[0].topic, "bess/status/info");
-  EXPECT_EQ(out[0].payload,
-            R"({"timestamp":1713012400,"device_id":"bess_controller_001","code":1001,)"
-            R"("message":"Cell balancing started","is_error":false})");
+  EXPECT_EQ(out[0].payload, R"({"timestamp":1713012400,"device_id":"bess_controller_001","code":1001,)"
+                            R"("message":"Cell balancing started","is_error":false})");
   EXPECT_EQ(out[1].topic, "bess/status/error");
   EXPECT_EQ(out[1].cls, MessageClass::kStatus);
 }
@@ -106,7 +105,7 @@ TEST(Bess, ConnectionStatus) {
 }
 
 spdlog::details::log_msg logMsg(std::int64_t ms, spdlog::level::level_enum lvl, std::string_view logger,
-                                 std::string_view text) {
+                                std::string_view text) {
   spdlog::details::log_msg m(spdlog::string_view_t(logger.data(), logger.size()), lvl,
                              spdlog::string_view_t(text.data(), text.size()));
   m.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));

@@ -1,6 +1,7 @@
 // dtg: alerts through the profile, inference API, missing/stale/bad readings,
 // clock jumps, status on connect, topic templates, unit conversion.
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "profiles/dtg_profile.hpp"
@@ -117,7 +118,7 @@ TEST(Dtg, NoDataNoTelemetryAndStaleFieldsAreNull) {
   // 5 s later the speed is stale; the rpm (from +1 s) too: nothing to send.
   out.clear();
   for (std::int64_t t = 4100; t <= 9000; t += 100) dtg.tick(fromUnixMs(kT0 + t), {}, out);
-  ASSERT_EQ(out.size(), 4U);  // +5, +6, +7, +8 s; at +9 s the speed is 5.95 s old
+  ASSERT_EQ(out.size(), 4U);                                   // +5, +6, +7, +8 s; at +9 s the speed is 5.95 s old
   EXPECT_EQ(json::parse(out[1].payload)["engine_rpm"], 1200);  // +6 s: 5 s old, still fresh
   EXPECT_TRUE(json::parse(out[2].payload)["engine_rpm"].is_null());  // +7 s: stale
   EXPECT_EQ(json::parse(out[3].payload)["vehicle_speed"], 30.0);
@@ -177,8 +178,9 @@ TEST(Dtg, ConnectionStatusIsRetainedQos1) {
   EXPECT_EQ(on[0].qos, 1);
   EXPECT_EQ(on[0].payload, R"({"timestamp":1704931200000,"device_id":"DTG-SN-12345","status":"ONLINE"})");
   const auto will = dtg.connectionStatus(false, "unexpected_disconnect", fromUnixMs(kT0));
-  EXPECT_EQ(will[0].payload,
-            R"({"timestamp":1704931200000,"device_id":"DTG-SN-12345","status":"OFFLINE","reason":"unexpected_disconnect"})");
+  EXPECT_EQ(
+      will[0].payload,
+      R"({"timestamp":1704931200000,"device_id":"DTG-SN-12345","status":"OFFLINE","reason":"unexpected_disconnect"})");
 }
 
 TEST(Dtg, TopicTemplates) {

@@ -1,11 +1,11 @@
 #include "golden.hpp"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <limits>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "profiles/dtg_profile.hpp"

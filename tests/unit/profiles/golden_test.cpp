@@ -1,9 +1,10 @@
 // Golden tests per profile: tests/data/profiles/<profile>_signals.jsonl played
 // into the profile built from tests/data/profiles/golden.yaml must give
 // exactly <profile>_expected.jsonl (topic, QoS, retain, class, created_ms, payload text).
+#include "golden.hpp"
+
 #include <gtest/gtest.h>
 
-#include "golden.hpp"
 #include "profiles/profiles.hpp"
 #include "support/support.hpp"
 #include "tgw/config/loader.hpp"
@@ -18,7 +19,9 @@ config::Config goldenConfig() {
   return cfg.value_or(config::Config{});
 }
 
-std::string data(const std::string& name) { return test::sourcePath("tests/data/profiles/" + name); }
+std::string data(const std::string& name) {
+  return test::sourcePath("tests/data/profiles/" + name);
+}
 
 TEST(Golden, Dtg) {
   DtgProfile dtg(goldenConfig().profiles.dtg);
@@ -26,9 +29,9 @@ TEST(Golden, Dtg) {
   test::expectGolden(messages, data("dtg_expected.jsonl"));
   const auto c = dtg.counters();
   EXPECT_EQ(c.at("alerts"), 1U);
-  EXPECT_EQ(c.at("dropped_nan"), 2U);  // NaN speed, inf throttle
+  EXPECT_EQ(c.at("dropped_nan"), 2U);           // NaN speed, inf throttle
   EXPECT_EQ(c.at("dropped_out_of_range"), 2U);  // -5 km/h, 140 % fuel
-  EXPECT_EQ(c.at("dropped_not_number"), 1U);  // "abc" rpm
+  EXPECT_EQ(c.at("dropped_not_number"), 1U);    // "abc" rpm
 }
 
 TEST(Golden, Bess) {

@@ -1,10 +1,10 @@
 // homesync: node status values (relay, firmware, rssi), quality, the
 // connection status per node, and thread-safe connectionStatus().
-#include <atomic>
-#include <thread>
-
 #include <gtest/gtest.h>
+
+#include <atomic>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "profiles/homesync_profile.hpp"
 

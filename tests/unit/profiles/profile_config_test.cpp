@@ -168,7 +168,8 @@ TEST(ProfileConfig, TopicTemplateErrors) {
   const std::string long_topic(70000, 'a');
   EXPECT_EQ(errorsOf("  homesync:\n    home_id: h1\n    topics:\n      telemetry: homesync/{home_id}/{node_id}\n"
                      "      online: homesync/{home_id}/#\n      rssi: homesync/{node_id}/{metric}\n"
-                     "      relay: " + long_topic + "\n    nodes:\n      - node_id: n1\n"),
+                     "      relay: " +
+                     long_topic + "\n    nodes:\n      - node_id: n1\n"),
             "gw.yaml:14:18: profiles.homesync.topics.telemetry: the topic must contain {metric} (one topic per "
             "metric)\n"
             "gw.yaml:15:15: profiles.homesync.topics.online: wildcards '+' and '#' are not allowed in a topic to "

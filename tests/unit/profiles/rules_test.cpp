@@ -1,10 +1,10 @@
 // Rules: hysteresis, minimum duration, one event per physical event.
-#include <cmath>
-#include <vector>
+#include "profiles/rules.hpp"
 
 #include <gtest/gtest.h>
 
-#include "profiles/rules.hpp"
+#include <cmath>
+#include <vector>
 
 namespace tgw::profiles {
 namespace {
@@ -126,7 +126,9 @@ TEST(RateRule, DisabledRuleNeverFires) {
   EXPECT_TRUE(drive(rule, 0, 10000, 100, [](std::int64_t t) { return brakingSpeed(t, 3000); }).empty());
 }
 
-config::RuleConfig overspeed() { return config::DtgRules{}.overspeed; }  // 120 / 115, 5 s
+config::RuleConfig overspeed() {
+  return config::DtgRules{}.overspeed;
+}  // 120 / 115, 5 s
 
 TEST(ThresholdRule, OneRaiseAndOneClearWithHysteresis) {
   ThresholdRule rule(overspeed(), true);
