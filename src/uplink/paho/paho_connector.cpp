@@ -206,8 +206,20 @@ Expected<void> PahoUplink::Impl::connectOnce() {
   } catch (const mqtt::exception& e) {
     return makeError(Errc::kConfig, fmt::format("cannot create the MQTT client for {}: {}", url_->display(), e.what()));
   }
-  mqtt::connect_options opts;
-  if (auto prepared = prepareAttempt(opts); !prepared) return prepared;
+  // Paho keeps pointers into the options (e.g. the TLS error callback's
+  // context) while a connect runs: they live until the next attempt, or
+  // forever if a connect is abandoned while Paho may still be using them.
+  if (connect_opts_ && !connect_done_) {
+    abandoned_opts_.push_back(std::move(connect_opts_));
+    abandoned_bundles_.push_back(std::move(ca_bundle_));
+  }
+  connect_opts_ = std::make_unique<mqtt::connect_options>();
+  connect_done_ = false;
+  mqtt::connect_options& opts = *connect_opts_;
+  if (auto prepared = prepareAttempt(opts); !prepared) {
+    connect_done_ = true;
+    return prepared;
+  }
   {
     std::lock_guard lk(mu_);
     tls_errors_.clear();
@@ -218,9 +230,11 @@ Expected<void> PahoUplink::Impl::connectOnce() {
   try {
     tok = client_->connect(opts);
   } catch (const mqtt::exception& e) {
+    connect_done_ = true;
     return makeError(Errc::kUnavailable, fmt::format("connect to {} not started: {}", url_->display(), e.what()));
   }
   auto waited = waitToken(tok, std::chrono::seconds(cfg_.connect_timeout_s + 5), "connect to");
+  connect_done_ = tok->is_complete();
   if (!waited) {
     if (url_->tls && waited.error().code == Errc::kUnavailable) {
       std::string tls_detail;

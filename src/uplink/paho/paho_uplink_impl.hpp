@@ -90,6 +90,10 @@ class PahoUplink::Impl : public std::enable_shared_from_this<PahoUplink::Impl> {
   };
   PublishListener publish_listener_{*this};
   CaBundle ca_bundle_;  // connector thread: the trust store of the current attempt
+  std::unique_ptr<mqtt::connect_options> connect_opts_;                 // connector thread
+  std::vector<std::unique_ptr<mqtt::connect_options>> abandoned_opts_;  // connector thread
+  std::vector<CaBundle> abandoned_bundles_;                             // connector thread
+  bool connect_done_ = true;
   std::unique_ptr<mqtt::async_client> client_;  // created by the connector thread, kept across reconnects
 
   mutable std::mutex mu_;
