@@ -33,13 +33,18 @@ TEST(QueueCrash, FiftyKillNineWithoutLosingACommittedMessage) {
   const std::string db = dir.file("queue.db");
   const std::string url = broker.url();
   std::mt19937 rng(std::random_device{}());
-  std::uniform_int_distribution<int> run_ms(0, 500);
+  std::uniform_int_distribution<int> run_ms(0, 400);
   constexpr int kKills = 50;
   for (int i = 0; i < kKills; ++i) {
-    test::Process worker({TGW_QUEUE_CRASH_WORKER, "produce", db, url, "tgw-crash"}, {}, dir.file("worker.log"));
-    // The kill moment is the point of the test: a random instant of the run
-    // (0 ms = while it opens the file).
-    std::this_thread::sleep_for(std::chrono::milliseconds(run_ms(rng)));
+    const std::string log = dir.file("worker-" + std::to_string(i) + ".log");
+    test::Process worker({TGW_QUEUE_CRASH_WORKER, "produce", db, url, "tgw-crash"}, {}, log);
+    // Every 5th run dies while it starts (opening / recovering the file);
+    // the others at a random instant of their run under load.
+    if (i % 5 != 0) {
+      ASSERT_TRUE(test::waitFor([&] { return worker.output().find("READY") != std::string::npos || !worker.running(); },
+                                std::chrono::seconds(20)));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(i % 5 == 0 ? run_ms(rng) / 4 : run_ms(rng)));
     ASSERT_TRUE(worker.running()) << "worker died on its own in run " << i << ":\n" << worker.output();
     worker.kill();
   }

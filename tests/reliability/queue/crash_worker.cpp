@@ -47,6 +47,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   forwarder.start();
+  std::printf("READY\n");
+  std::fflush(stdout);
 
   auto stop = [&] {
     forwarder.shutdown();
@@ -58,7 +60,7 @@ int main(int argc, char** argv) {
   std::uint64_t made = 0;
   if (mode == "produce") {
     const auto pid = std::to_string(::getpid());
-    work = (*loop)->every(std::chrono::milliseconds(2), [&] {
+    work = (*loop)->every(std::chrono::milliseconds(2), [&, pid] {
       for (int i = 0; i < 4; ++i, ++made) {
         const bool alert = made % 10 == 9;
         forwarder.submit(Message{alert ? MessageClass::kAlert : MessageClass::kEvent,
