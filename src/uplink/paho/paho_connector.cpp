@@ -154,7 +154,10 @@ Expected<void> PahoUplink::Impl::prepareAttempt(mqtt::connect_options& opts) {
   ssl.set_verify(tls.verify_server && tls.verify_hostname);
   ssl.set_enabled_cipher_suites(kTls12Ciphers);
   ssl.set_ssl_version(MQTT_SSL_VERSION_TLS_1_2);
-  ssl.set_error_handler([this](const std::string& text) { onTlsError(text); });
+  // No ssl_options::set_error_handler: Paho C++ 1.2.0 hands Paho C a
+  // pointer to a temporary copy of the options as the callback context
+  // (use after scope, found by ASan). TLS failures are explained by our own
+  // handshake in diagnoseTls() instead.
   opts.set_ssl(ssl);
   return {};
 }
@@ -222,7 +225,6 @@ Expected<void> PahoUplink::Impl::connectOnce() {
   }
   {
     std::lock_guard lk(mu_);
-    tls_errors_.clear();
     link_lost_ = false;
   }
   mqtt::token_ptr tok;
@@ -237,10 +239,8 @@ Expected<void> PahoUplink::Impl::connectOnce() {
   connect_done_ = tok->is_complete();
   if (!waited) {
     if (url_->tls && waited.error().code == Errc::kUnavailable) {
-      std::string tls_detail;
       {
         std::lock_guard lk(mu_);
-        for (const auto& t : tls_errors_) tls_detail += (tls_detail.empty() ? "" : "; ") + t;
         if (stop_requested_) return waited;
       }
       // Paho's words for TLS failures are vague: redo the handshake ourselves
@@ -248,9 +248,6 @@ Expected<void> PahoUplink::Impl::connectOnce() {
       std::string key_password;
       if (!cfg_.tls.key_password.empty()) key_password = cfg_.tls.key_password.resolve().value_or("");
       if (auto diag = diagnoseTls(key_password); !diag) return diag;
-      if (!tls_detail.empty()) {
-        return makeError(waited.error().code, fmt::format("{} (TLS: {})", waited.error().message, tls_detail));
-      }
     }
     return waited;
   }

@@ -276,12 +276,4 @@ void PahoUplink::Impl::onMessageArrived(const mqtt::const_message_ptr& msg) noex
   }
 }
 
-void PahoUplink::Impl::onTlsError(const std::string& text) noexcept {
-  try {
-    std::lock_guard lk(mu_);
-    if (tls_errors_.size() < 8) tls_errors_.push_back(text);
-  } catch (...) {
-  }
-}
-
 }  // namespace tgw::uplink

@@ -41,7 +41,6 @@ class PahoUplink::Impl : public std::enable_shared_from_this<PahoUplink::Impl> {
   void onPublishDone(std::uint64_t ctx, bool ok, const std::string& reason) noexcept;
   void onConnectionLost(const std::string& cause) noexcept;
   void onMessageArrived(const mqtt::const_message_ptr& msg) noexcept;
-  void onTlsError(const std::string& text) noexcept;
 
   // ---- connector thread (paho_connector.cpp)
   void connectorMain();
@@ -112,7 +111,6 @@ class PahoUplink::Impl : public std::enable_shared_from_this<PahoUplink::Impl> {
   std::uint64_t next_ctx_ = 1;
   std::deque<Event> events_;
   bool drain_posted_ = false;
-  std::vector<std::string> tls_errors_;
   std::string logged_error_;  // last failure written at warning level
   MonoTime logged_at_{};
   int same_error_count_ = 0;
