@@ -92,7 +92,7 @@ double replayCpuShare(const std::string& file, const std::string& dbc, bool deco
 
 int main(int argc, char** argv) {
   tgw::log::init(spdlog::level::err);
-  const int kMessages = 1700;
+  const int kMessages = 1250;  // ~800 KB of DBC text
   const std::size_t kFrames = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 2000000;
   const double kReplaySeconds = 3.0;
   const int kRate = 9000;

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,9 +68,33 @@ struct IssueReport {
   std::uint32_t id;
 };
 
+// Signals of one batch. Keeps its Signal objects across clear() so that
+// steady-state decoding reuses their string capacity instead of allocating.
+class SignalBuffer {
+ public:
+  Signal& emplace_back() {
+    if (used_ == items_.size()) items_.emplace_back();
+    Signal& s = items_[used_++];
+    s.quality = 100;
+    return s;
+  }
+  void clear() { used_ = 0; }
+  [[nodiscard]] std::size_t size() const { return used_; }
+  [[nodiscard]] bool empty() const { return used_ == 0; }
+  [[nodiscard]] const Signal& operator[](std::size_t i) const { return items_[i]; }
+  [[nodiscard]] const Signal& back() const { return items_[used_ - 1]; }
+  [[nodiscard]] const Signal* begin() const { return items_.data(); }
+  [[nodiscard]] const Signal* end() const { return items_.data() + used_; }
+  [[nodiscard]] std::span<const Signal> view() const { return {items_.data(), used_}; }
+
+ private:
+  std::vector<Signal> items_;
+  std::size_t used_ = 0;
+};
+
 // What decoding one frame (or one tick) produced.
 struct DecodeOutput {
-  std::vector<Signal> signals;      // full names: "<source>.<message>.<signal>"
+  SignalBuffer signals;             // full names: "<source>.<message>.<signal>"
   std::vector<CanFrame> tx;         // frames a decoder wants sent (OBD-II requests, ISO-TP flow control)
   std::vector<IssueReport> issues;  // counted by the caller
   void clear() {

@@ -36,6 +36,11 @@ struct SignalDef {
   std::uint32_t spn = 0;  // BA_ "SPN", 0 = none
   int line = 0;
   unsigned end_byte = 0;  // bytes the frame must have for this signal
+  // Within the first 8 bytes: raw = (word >> shift64) & mask, word being the
+  // first 8 bytes read little-endian (Intel) or big-endian (Motorola).
+  bool fits64 = false;
+  unsigned shift64 = 0;
+  std::uint64_t mask = 0;
 
   [[nodiscard]] bool hasRange() const { return !(min == 0.0 && max == 0.0) && max >= min; }
   [[nodiscard]] const std::string* label(std::int64_t raw) const;

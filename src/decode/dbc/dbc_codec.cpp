@@ -40,6 +40,28 @@ inline bool inRange(const SignalDef& s, double v) {
 DecodeStatus decodeMessage(const MessageDef& msg, std::span<const std::uint8_t> data, bool strict_length,
                            std::vector<DecodedValue>& out) {
   if (strict_length && data.size() != msg.size) return DecodeStatus::kDlcMismatch;
+  if (data.size() <= 8) {  // classic frames: two 64-bit words, one shift and mask per signal
+    std::uint64_t le = 0;
+    std::memcpy(&le, data.data(), data.size());
+    if constexpr (std::endian::native == std::endian::big) le = __builtin_bswap64(le);
+    const std::uint64_t be = __builtin_bswap64(le);
+    auto raw64 = [&](const SignalDef& s) { return ((s.order == ByteOrder::kIntel ? le : be) >> s.shift64) & s.mask; };
+    std::int64_t mux64 = -1;
+    if (msg.multiplexor >= 0) {
+      const SignalDef& ms = msg.signals[static_cast<std::size_t>(msg.multiplexor)];
+      if (ms.end_byte > data.size()) return DecodeStatus::kDlcMismatch;
+      mux64 = static_cast<std::int64_t>(raw64(ms));
+    }
+    for (std::size_t i = 0; i < msg.signals.size(); ++i) {
+      const SignalDef& s = msg.signals[i];
+      if (s.end_byte > data.size() || !s.fits64) continue;
+      if (s.mux == MuxRole::kMultiplexed && static_cast<std::int64_t>(s.mux_value) != mux64) continue;
+      const std::uint64_t raw = raw64(s);
+      const double v = physical(s, raw);
+      out.push_back(DecodedValue{i, v, raw, inRange(s, v)});
+    }
+    return DecodeStatus::kOk;
+  }
   // Zero padding past the data lets extract* read 9 bytes anywhere.
   std::array<std::uint8_t, decode::kMaxCanData + 16> buf{};
   std::memcpy(buf.data(), data.data(), std::min(data.size(), decode::kMaxCanData));

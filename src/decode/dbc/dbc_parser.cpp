@@ -324,6 +324,15 @@ void Parser::parseSignal(Cursor& c, int line) {
     }
     s.end_byte = motorolaEndByte(s.start, s.length);
   }
+  s.mask = s.length >= 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << s.length) - 1);
+  if (s.order == ByteOrder::kIntel) {
+    s.fits64 = s.start + s.length <= 64;
+    s.shift64 = s.fits64 ? s.start : 0;
+  } else {
+    const unsigned msb = (s.start / 8) * 8 + (7 - s.start % 8);
+    s.fits64 = msb + s.length <= 64;
+    s.shift64 = s.fits64 ? 64 - msb - s.length : 0;
+  }
   if (s.end_byte > m.size) {
     issue(line, fmt::format("SG_ {}: does not fit message {} of {} bytes", name, m.name, m.size));
     return;
@@ -457,7 +466,10 @@ Expected<ParseResult> loadDbcFile(const std::string& path) {
   ParseResult r = parseDbc(ss.str());
   if (r.db.messages.empty()) {
     std::string msg = fmt::format("DBC file {}: no message (BO_) could be read; is this a DBC file?", path);
-    if (!r.issues.empty()) msg += "\n" + formatIssues(path, r.issues);
+    if (!r.issues.empty()) {
+      msg += '\n';
+      msg += formatIssues(path, r.issues);
+    }
     return makeError(Errc::kParse, msg);
   }
   return r;

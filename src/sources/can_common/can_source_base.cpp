@@ -64,7 +64,7 @@ void CanSourceBase::flush() {
   sendPending();
   auto& signals = pipeline_->output().signals;
   if (!signals.empty() && sink_ != nullptr) {
-    sink_->onSignals(signals);
+    sink_->onSignals(signals.view());
     std::lock_guard lock(mutex_);
     status_.last_reading_ms = signals.back().ts_ms;
   }
