@@ -152,3 +152,23 @@ TEST(J1939, FuzzEntryNeverCrashes) {
 
 }  // namespace
 }  // namespace tgw::decode::j1939
+
+namespace tgw::decode::j1939 {
+namespace {
+
+// cantools' j1939.dbc: Message1 is PDU1 PGN 0x13400 from 0x01; a frame with
+// another priority, destination and source still matches on the PGN.
+TEST(J1939, CantoolsDbcPdu1MatchedOnPgn) {
+  auto r = dbc::loadDbcFile(test::canData("cantools_j1939.dbc"));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->issues.empty()) << dbc::formatIssues("cantools_j1939.dbc", r->issues);
+  J1939Decoder dec({std::make_shared<const dbc::Database>(std::move(r->db))}, false, "x");
+  DecodeOutput out;
+  ASSERT_TRUE(dec.decode(test::frame("19347755#FB00000000000000"), 1, out));
+  ASSERT_EQ(out.signals.size(), 1U);
+  EXPECT_EQ(out.signals[0].name, "x.Message1.Signal1");
+  EXPECT_EQ(out.signals[0].number(), -5.0);  // signed: no "not available" filtering
+}
+
+}  // namespace
+}  // namespace tgw::decode::j1939
