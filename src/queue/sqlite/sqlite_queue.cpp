@@ -180,9 +180,8 @@ Expected<std::uint64_t> SqliteQueue::push(Message message) {
     return tl::unexpected(std::move(e));
   }
   last_seq_ = seq;
-  counts_[static_cast<std::size_t>(message.cls)] += 1;
-  total_ += 1;
-  bytes_ += bytes;
+  staged_deltas_.push_back(Delta{message.cls, bytes, true});
+  applyDelta(staged_deltas_.back(), false);
   staged_inserts_.push_back(Staged{seq, message.cls, std::move(message.topic)});
   ++staged_writes_;
   return seq;
@@ -213,6 +212,7 @@ bool SqliteQueue::makeRoom(int band, std::uint64_t bytes, const Message& incomin
     if (victim_.step() != SQLITE_ROW) {
       victim_.reset();
       (void)loadCounters();  // counters were stale; try again with fresh ones
+      reload_on_loss_ = true;  // the deltas no longer apply to these counters
       if (bandCount(victim_band) > 0) return false;
       continue;
     }
@@ -243,12 +243,23 @@ bool SqliteQueue::deleteRow(int band, std::uint64_t seq, MessageClass cls, std::
     return false;
   }
   if (sqlite3_changes(db_.handle()) != 1) return false;
-  auto& c = counts_[static_cast<std::size_t>(cls)];
-  if (c > 0) c -= 1;
-  if (total_ > 0) total_ -= 1;
-  bytes_ = bytes_ >= bytes ? bytes_ - bytes : 0;
+  staged_deltas_.push_back(Delta{cls, bytes, false});
+  applyDelta(staged_deltas_.back(), false);
   ++staged_writes_;
   return true;
+}
+
+void SqliteQueue::applyDelta(const Delta& d, bool undo) {
+  auto& c = counts_[static_cast<std::size_t>(d.cls)];
+  if (d.insert != undo) {
+    c += 1;
+    total_ += 1;
+    bytes_ += d.bytes;
+  } else {
+    if (c > 0) c -= 1;
+    if (total_ > 0) total_ -= 1;
+    bytes_ = bytes_ >= d.bytes ? bytes_ - d.bytes : 0;
+  }
 }
 
 Error SqliteQueue::writeFailed(int rc, std::string_view what) {
@@ -265,7 +276,13 @@ void SqliteQueue::transactionLost(DropReason reason, const std::string& why) {
   for (const auto& s : staged_inserts_) countDrop(reason, s.cls, s.topic, s.seq, "not committed: " + why);
   staged_inserts_.clear();
   staged_writes_ = 0;
-  if (auto r = loadCounters(); !r) log::get("queue")->error("{}", r.error().message);
+  if (reload_on_loss_) {
+    if (auto r = loadCounters(); !r) log::get("queue")->error("{}", r.error().message);
+  } else {
+    for (auto it = staged_deltas_.rbegin(); it != staged_deltas_.rend(); ++it) applyDelta(*it, true);
+  }
+  staged_deltas_.clear();
+  reload_on_loss_ = false;
   cursor_ = {};  // acks of the lost transaction are undone: send those again
 }
 
@@ -323,6 +340,8 @@ Expected<void> SqliteQueue::commit() {
   in_txn_ = false;
   committed_seq_ = last_seq_;
   staged_inserts_.clear();
+  staged_deltas_.clear();
+  reload_on_loss_ = false;
   staged_writes_ = 0;
   drops_unsaved_ = {};
   ++commits_;

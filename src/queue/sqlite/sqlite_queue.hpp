@@ -100,6 +100,16 @@ class SqliteQueue final : public Queue {
   bool in_txn_ = false;
   std::size_t staged_writes_ = 0;
   std::vector<Staged> staged_inserts_;
+  // Counter changes of the open transaction, undone if it is lost (no
+  // table scan on the disk-full path).
+  struct Delta {
+    MessageClass cls;
+    std::uint64_t bytes;
+    bool insert;
+  };
+  std::vector<Delta> staged_deltas_;
+  bool reload_on_loss_ = false;
+  void applyDelta(const Delta& d, bool undo);
   std::uint64_t last_seq_ = 0;
   std::uint64_t committed_seq_ = 0;
   std::array<std::uint64_t, kMessageClassCount> counts_{};

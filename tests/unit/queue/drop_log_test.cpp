@@ -1,0 +1,35 @@
+#include <gtest/gtest.h>
+
+#include <spdlog/sinks/ringbuffer_sink.h>
+
+#include "core/logging.hpp"
+#include "queue/drop_log.hpp"
+#include "test_loop.hpp"
+
+namespace tgw::queue {
+namespace {
+
+TEST(DropLog, FirstDropAtOnceThenOneSummaryPerInterval) {
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(100);
+  log::addSink(sink);
+  test::FakeClock clock;
+  DropLog dl(clock, std::chrono::seconds(10));
+  for (int i = 0; i < 1000; ++i) dl.record(DropReason::kFull, MessageClass::kTelemetry, "tel", 5 + i, "full");
+  EXPECT_EQ(dl.linesLogged(), 1U);
+  dl.flush();
+  EXPECT_EQ(dl.linesLogged(), 1U);  // not yet: the interval has not passed
+  dl.record(DropReason::kExpired, MessageClass::kAlert, "al", 3, "old");
+  EXPECT_EQ(dl.linesLogged(), 2U);  // another reason logs at once
+  clock.advance(std::chrono::seconds(10));
+  dl.flush();
+  EXPECT_EQ(dl.linesLogged(), 3U);
+  log::removeSink(sink);
+  const auto lines = sink->last_formatted();
+  ASSERT_GE(lines.size(), 3U);
+  bool summary = false;
+  for (const auto& l : lines) summary = summary || l.find("dropped 999 messages (reason: full)") != std::string::npos;
+  EXPECT_TRUE(summary);
+}
+
+}  // namespace
+}  // namespace tgw::queue
