@@ -80,9 +80,12 @@ in_root apt-get install -y -qq --no-install-recommends $deps >/dev/null ||
 snapshot() {
   # Every path with owner and mode, minus the package database, caches,
   # logs and apt state, which legitimately change.
+  # The shadow tools' backups (/etc/passwd- ...) appear with any user added
+  # and removed; passwd/group themselves are compared by content below.
   (cd "$root" && find . -xdev \
       \( -path ./var/lib/dpkg -o -path ./var/lib/apt -o -path ./var/cache -o -path ./var/log \
          -o -path ./tmp -o -path ./var/tmp -o -path ./proc -o -path ./dev -o -path ./run \) -prune \
+      -o \( -path ./etc/passwd- -o -path ./etc/group- -o -path ./etc/shadow- -o -path ./etc/gshadow- \) \
       -o -printf '%p %u:%g %m\n' | LC_ALL=C sort)
 }
 before=$(snapshot)
