@@ -61,6 +61,7 @@ class SignalChecker {
     if (prefix) {
       // Suggest a prefix of the same length that does match something.
       std::vector<std::string> prefixes;
+      prefixes.reserve(names.size());
       for (const auto& n : names) prefixes.push_back(n.substr(0, name.size()) + "*");
       if (auto s = closestMatch(signal, prefixes)) msg += fmt::format(" (did you mean '{}'?)", *s);
     } else if (auto s = closestMatch(name, names)) {

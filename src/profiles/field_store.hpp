@@ -56,7 +56,7 @@ class FieldStore {
 
  private:
   struct Route {
-    const profile::FieldSpec* spec;
+    const profile::FieldSpec* spec = nullptr;
     config::SignalBinding binding;
   };
   std::string kind_;

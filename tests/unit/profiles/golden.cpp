@@ -109,7 +109,7 @@ std::string formatMessages(const std::vector<Message>& messages) {
 
 void expectGolden(const std::vector<Message>& messages, const std::string& expected_path) {
   const std::string actual = formatMessages(messages);
-  const char* regen = std::getenv("TGW_REGENERATE_GOLDEN");
+  const char* regen = std::getenv("TGW_REGENERATE_GOLDEN");  // NOLINT(concurrency-mt-unsafe): test main thread
   if (regen != nullptr && std::string(regen) == "1") {
     std::ofstream(expected_path) << actual;
     return;
