@@ -5,7 +5,7 @@ TGW_APT_PACKAGES=(
   libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev libsqlite3-dev libspdlog-dev libfmt-dev
   libcli11-dev libyaml-cpp-dev libserialport-dev libsystemd-dev libgtest-dev libgmock-dev
   nlohmann-json3-dev libexpected-dev libmodbus-dev libbenchmark-dev
-  mosquitto mosquitto-clients openssl sqlite3 dbus systemd procps python3
+  mosquitto mosquitto-clients openssl sqlite3 dbus systemd procps python3 ca-certificates
   libglib2.0-bin util-linux
 )
 

@@ -52,7 +52,7 @@ TEST(Daemon, VersionAndHelp) {
 }
 
 TEST(Daemon, CheckConfigAcceptsTheExamples) {
-  for (const char* name : {"config/demo.yaml"}) {
+  for (const char* name : {"config/demo.yaml", "config/dtg.yaml", "config/bess.yaml", "config/homesync.yaml"}) {
     std::string out;
     EXPECT_EQ(runGateway({"check-config", sourcePath(name)}, &out), 0) << out;
     EXPECT_NE(out.find(": OK (device"), std::string::npos) << out;

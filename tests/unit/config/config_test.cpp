@@ -302,7 +302,7 @@ TEST(Config, ClosestMatch) {
 }
 
 TEST(Config, ExampleConfigsAreValid) {
-  for (const char* name : {"config/demo.yaml"}) {
+  for (const char* name : {"config/demo.yaml", "config/dtg.yaml", "config/bess.yaml", "config/homesync.yaml"}) {
     Diagnostics diag;
     auto cfg = loadFile(test::sourcePath(name), diag);
     EXPECT_TRUE(cfg.has_value()) << name << "\n" << diag.format();
