@@ -15,6 +15,7 @@
 #include "app/source_factory.hpp"
 #include "core/logging.hpp"
 #include "core/sd_event_loop.hpp"
+#include "profiles/bess_profile.hpp"
 #include "service/notify.hpp"
 #include "tgw/config/loader.hpp"
 
@@ -51,7 +52,9 @@ service::Notifier& notifier() {
 Daemon::Daemon(config::Config cfg, RunOptions options, EventLoop& loop, const Clock& clock)
     : cfg_(std::move(cfg)), options_(std::move(options)), loop_(loop), clock_(clock), started_(clock.monotonic()) {}
 
-Daemon::~Daemon() = default;
+Daemon::~Daemon() {
+  if (log_forwarder_) log::removeSink(log_forwarder_);
+}
 
 Expected<void> Daemon::start() {
   auto log = log::get("main");
@@ -62,6 +65,20 @@ Expected<void> Daemon::start() {
     auto p = makeMqttPipeline(cfg_, loop_, clock_, profiles_);
     if (!p) return tl::unexpected(p.error());
     pipeline_ = std::move(*p);
+  }
+  pipeline_->setConnectionHandler([this](bool online) {
+    if (!online || stopping_) return;
+    // dtg sends its full status on every connect.
+    std::vector<Message> out;
+    const GatewayStats stats = gatewayStats();
+    for (auto& p : profiles_) p->onConnected(clock_.now(), stats, out);
+    submit(out);
+  });
+  for (auto& p : profiles_) {
+    if (auto* bess = dynamic_cast<profiles::BessProfile*>(p.get())) {
+      log_forwarder_ = bess->logSink();
+      log::addSink(log_forwarder_);
+    }
   }
   if (auto ok = pipeline_->start(); !ok) return ok;
 
@@ -197,6 +214,10 @@ void Daemon::shutdown(int exit_code) {
   for (auto& s : sources_) s->stop();
   timers_.clear();
   if (pipeline_) pipeline_->stop();
+  if (log_forwarder_) {
+    log::removeSink(log_forwarder_);
+    log_forwarder_.reset();
+  }
   logProgress();
   log->info("stopped cleanly");
   loop_.requestStop(exit_code);

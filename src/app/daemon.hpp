@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/common.h>
+
 #include "tgw/config/config.hpp"
 #include "tgw/core/clock.hpp"
 #include "tgw/core/event_loop.hpp"
@@ -60,6 +62,7 @@ class Daemon final : public SignalSink {
   std::vector<Registration> timers_;
   std::vector<Registration> signals_;
   std::vector<Message> scratch_;
+  spdlog::sink_ptr log_forwarder_;  // bess/logs/... (owned by the bess profile)
   std::uint64_t produced_ = 0;
   std::uint64_t signals_seen_ = 0;
   bool stopping_ = false;

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,8 @@ class Pipeline {
   // Ordered stop: final commit, offline status, DISCONNECT, close the queue.
   virtual void stop() = 0;
   virtual void reconnect() {}
+  // Called on the loop thread when the uplink session goes up / down.
+  virtual void setConnectionHandler(std::function<void(bool online)> handler) { (void)handler; }
   [[nodiscard]] virtual PipelineStats stats() const = 0;
 };
 

@@ -41,6 +41,9 @@ class MqttPipeline final : public Pipeline {
   }
 
   void reconnect() override { uplink_->reconnect(); }
+  void setConnectionHandler(std::function<void(bool)> handler) override {
+    forwarder_->setConnectionHandler(std::move(handler));
+  }
 
   [[nodiscard]] PipelineStats stats() const override {
     PipelineStats s;

@@ -140,8 +140,8 @@ TEST(Config, SignalOfUnknownSource) {
 
 TEST(Config, UnknownSourceType) {
   EXPECT_EQ(errorsOf("gateway: {device_id: a}\nsources:\n  - {name: x, type: simulater}\nprofiles: {dtg: {}}\n"),
-            "gateway.yaml:3:21: sources[0].type: unknown source type 'simulater' (known: simulator) (did you mean "
-            "'simulator'?)\n");
+            "gateway.yaml:3:21: sources[0].type: unknown source type 'simulater' (known: candump, modbus_rtu, "
+            "modbus_tcp, modem, nmea, simulator, slcan, socketcan) (did you mean 'simulator'?)\n");
 }
 
 TEST(Config, DuplicateSourceName) {
