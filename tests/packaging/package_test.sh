@@ -86,7 +86,7 @@ snapshot() {
       \( -path ./var/lib/dpkg -o -path ./var/lib/apt -o -path ./var/cache -o -path ./var/log \
          -o -path ./tmp -o -path ./var/tmp -o -path ./proc -o -path ./dev -o -path ./run \) -prune \
       -o \( -path ./etc/passwd- -o -path ./etc/group- -o -path ./etc/shadow- -o -path ./etc/gshadow- \) \
-      -o -printf '%p %u:%g %m\n' | LC_ALL=C sort)
+      -o -printf '%p %U:%G %m\n' | LC_ALL=C sort)
 }
 before=$(snapshot)
 passwd_before=$(cat "$root/etc/passwd" "$root/etc/group")
@@ -106,7 +106,7 @@ in_root getent passwd telemetry-gateway >/dev/null || fail "no system user telem
 in_root getent group telemetry-gateway >/dev/null || fail "no group telemetry-gateway"
 uid_shell=$(in_root getent passwd telemetry-gateway | cut -d: -f3,7)
 [ "${uid_shell%%:*}" -lt 1000 ] || fail "telemetry-gateway is not a system user: $uid_shell"
-owner=$(stat -c '%U:%G %a' "$root/var/lib/telemetry-gateway")
+owner=$(in_root stat -c '%U:%G %a' /var/lib/telemetry-gateway)
 [ "$owner" = "telemetry-gateway:telemetry-gateway 750" ] || fail "/var/lib/telemetry-gateway is $owner"
 grep -q '^ /etc/telemetry-gateway/gateway.yaml ' <(in_root dpkg-query -W -f='${Conffiles}\n' telemetry-gateway) ||
   fail "gateway.yaml is not a conffile"
@@ -115,7 +115,7 @@ for f in lib/systemd/system/telemetry-gateway.service \
          usr/share/dbus-1/system.d/io.telemetrygateway.Gateway1.conf \
          usr/share/man/man8/telemetry-gateway.8.gz usr/share/man/man5/telemetry-gateway.yaml.5.gz \
          usr/share/doc/telemetry-gateway/copyright usr/share/doc/telemetry-gateway/operations.md.gz; do
-  [ -e "$root/$f" ] || fail "missing /$f"
+  [ -e "$root/$f" ] || [ -L "$root/$f" ] || fail "missing /$f"
 done
 step "systemd-analyze verify (installed unit)"
 verify_out=$(systemd-analyze verify --root="$root" --man=no /lib/systemd/system/telemetry-gateway.service 2>&1) ||
