@@ -8,6 +8,7 @@
 //
 // Uses the real SqliteQueue + Forwarder + PahoUplink, a mosquitto started on
 // a free loopback port and a Paho subscriber counting what arrives.
+#include <mqtt/async_client.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,8 +23,6 @@
 #include <mutex>
 #include <string>
 #include <thread>
-
-#include <mqtt/async_client.h>
 
 #include "core/logging.hpp"
 #include "core/sd_event_loop.hpp"
@@ -57,7 +56,9 @@ long peakRssKb() {
   return -1;
 }
 
-double secondsSince(Clk::time_point t) { return std::chrono::duration<double>(Clk::now() - t).count(); }
+double secondsSince(Clk::time_point t) {
+  return std::chrono::duration<double>(Clk::now() - t).count();
+}
 
 class CountingSubscriber : public mqtt::callback {
  public:
@@ -163,11 +164,13 @@ void withGateway(const config::QueueConfig& qcfg, const std::string& url,
     (void)gw.link->start();
     gw.fwd->start();
   });
-  test::waitFor([&] {
-    bool up = false;
-    onLoop([&] { up = gw.fwd->stats().connected; });
-    return up;
-  }, std::chrono::seconds(10));
+  test::waitFor(
+      [&] {
+        bool up = false;
+        onLoop([&] { up = gw.fwd->stats().connected; });
+        return up;
+      },
+      std::chrono::seconds(10));
   body(gw, onLoop);
   onLoop([&] {
     gw.fwd->shutdown();
@@ -369,10 +372,11 @@ void walBytes() {
     (void)(*q)->commit();
     const double per = static_cast<double>(c.wal_bytes - wal0) / static_cast<double>(total);
     const double db_per = static_cast<double>(c.db_bytes - db0) / static_cast<double>(total);
-    std::printf("batch %3zu: WAL %7.0f B/msg, checkpoint writes %6.0f B/msg, fsyncs %.3f/msg; "
-                "baseline payload 200 B/msg, ratio %.2f%s\n",
-                batch, per, db_per, static_cast<double>(c.syncs - sync0) / static_cast<double>(total), per / 200.0,
-                batch == 256 ? " (target <= 500 B)" : "");
+    std::printf(
+        "batch %3zu: WAL %7.0f B/msg, checkpoint writes %6.0f B/msg, fsyncs %.3f/msg; "
+        "baseline payload 200 B/msg, ratio %.2f%s\n",
+        batch, per, db_per, static_cast<double>(c.syncs - sync0) / static_cast<double>(total), per / 200.0,
+        batch == 256 ? " (target <= 500 B)" : "");
   }
 }
 

@@ -31,15 +31,14 @@ void DropLog::flush(bool force) {
 
 void DropLog::emit(DropReason reason, Pending& p) {
   auto log = log::get("queue");
-  const auto level = reason == DropReason::kPurged ? spdlog::level::info
+  const auto level = reason == DropReason::kPurged                                       ? spdlog::level::info
                      : (reason == DropReason::kDiskFull || reason == DropReason::kError) ? spdlog::level::err
-                                                                                          : spdlog::level::warn;
+                                                                                         : spdlog::level::warn;
   if (p.suppressed <= 1) {
     log->log(level, "dropped {} (reason: {})", p.last_what, dropReasonName(reason));
   } else {
     log->log(level, "dropped {} messages (reason: {}) in the last {} s; last one: {}", p.suppressed,
-             dropReasonName(reason), std::chrono::duration_cast<std::chrono::seconds>(interval_).count(),
-             p.last_what);
+             dropReasonName(reason), std::chrono::duration_cast<std::chrono::seconds>(interval_).count(), p.last_what);
   }
   ++lines_;
   p.suppressed = 0;

@@ -10,15 +10,16 @@ namespace {
 constexpr std::size_t kFetchMax = 64;
 }  // namespace
 
-Forwarder::Forwarder(EventLoop& loop, Queue& queue, Uplink& uplink, const config::QueueConfig& cfg,
-                     const Clock& clock)
+Forwarder::Forwarder(EventLoop& loop, Queue& queue, Uplink& uplink, const config::QueueConfig& cfg, const Clock& clock)
     : loop_(loop), queue_(queue), uplink_(uplink), cfg_(cfg), clock_(clock) {
   if (cfg_.telemetry_persistence == "always") persistence_ = Persistence::kAlways;
   if (cfg_.telemetry_persistence == "never") persistence_ = Persistence::kNever;
   uplink_.setListener(this);
 }
 
-Forwarder::~Forwarder() { *alive_ = false; }
+Forwarder::~Forwarder() {
+  *alive_ = false;
+}
 
 Registration Forwarder::timer(std::chrono::milliseconds delay, void (Forwarder::*fn)()) {
   std::weak_ptr<bool> alive = alive_;
@@ -42,7 +43,9 @@ void Forwarder::start() {
   doCommit();
 }
 
-void Forwarder::flush() { doCommit(); }
+void Forwarder::flush() {
+  doCommit();
+}
 
 void Forwarder::shutdown() {
   stopping_ = true;
@@ -121,8 +124,8 @@ void Forwarder::armDrain() {
   if (drain_armed_) return;
   drain_armed_ = true;
   const double wait_ms = std::ceil((1.0 - tokens_) * 1000.0 / cfg_.drain_rate);
-  drain_timer_ = timer(std::chrono::milliseconds(std::max<std::int64_t>(1, static_cast<std::int64_t>(wait_ms))),
-                       &Forwarder::pump);
+  drain_timer_ =
+      timer(std::chrono::milliseconds(std::max<std::int64_t>(1, static_cast<std::int64_t>(wait_ms))), &Forwarder::pump);
 }
 
 void Forwarder::pump() {
@@ -217,6 +220,8 @@ void Forwarder::onMessage(const std::string& topic, const std::string& payload, 
   if (message_handler_) message_handler_(topic, payload, qos);
 }
 
-ForwarderStats Forwarder::stats() const { return stats_; }
+ForwarderStats Forwarder::stats() const {
+  return stats_;
+}
 
 }  // namespace tgw::queue

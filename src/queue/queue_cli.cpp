@@ -1,8 +1,8 @@
 #include "queue/queue_cli.hpp"
 
-#include <chrono>
-
 #include <fmt/format.h>
+
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "queue/sqlite/queries.hpp"
@@ -91,8 +91,8 @@ int queuePurge(const config::QueueConfig& cfg, std::ostream& out, std::optional<
   if (!db) return failWith(out, "queue purge", db.error());
   auto n = purgeRows(*db, cls);
   if (!n) return failWith(out, "queue purge", n.error());
-  out << fmt::format("purged {} {}message(s) from {}\n", *n,
-                     cls ? std::string(className(*cls)) + " " : std::string(), cfg.path);
+  out << fmt::format("purged {} {}message(s) from {}\n", *n, cls ? std::string(className(*cls)) + " " : std::string(),
+                     cfg.path);
   return 0;
 }
 

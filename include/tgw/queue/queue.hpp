@@ -47,14 +47,14 @@ struct QueuedMessage {
 struct QueueStats {
   std::array<std::uint64_t, kMessageClassCount> count_by_class{};  // index: MessageClass
   std::uint64_t messages = 0;
-  std::uint64_t bytes = 0;             // topic + payload bytes
-  std::int64_t oldest_enqueued_ms = 0;  // 0 when empty
-  std::int64_t oldest_age_ms = 0;       // now - oldest_enqueued_ms, 0 when empty
+  std::uint64_t bytes = 0;                              // topic + payload bytes
+  std::int64_t oldest_enqueued_ms = 0;                  // 0 when empty
+  std::int64_t oldest_age_ms = 0;                       // now - oldest_enqueued_ms, 0 when empty
   std::array<std::uint64_t, kDropReasonCount> drops{};  // index: DropReason; over the queue's life
-  std::uint64_t last_seq = 0;       // highest seq handed out
-  std::uint64_t committed_seq = 0;  // highest seq durable on disk
-  std::size_t uncommitted = 0;      // staged writes waiting for commit()
-  std::size_t leased = 0;           // fetched, not yet acked / failed
+  std::uint64_t last_seq = 0;                           // highest seq handed out
+  std::uint64_t committed_seq = 0;                      // highest seq durable on disk
+  std::size_t uncommitted = 0;                          // staged writes waiting for commit()
+  std::size_t leased = 0;                               // fetched, not yet acked / failed
   std::uint64_t commits = 0;
   std::uint64_t commit_errors = 0;
 };

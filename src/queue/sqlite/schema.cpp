@@ -1,5 +1,6 @@
 #include "queue/sqlite/schema.hpp"
 
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,8 +8,6 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-
-#include <fmt/format.h>
 
 #include "core/logging.hpp"
 
@@ -40,8 +39,9 @@ CREATE TABLE IF NOT EXISTS drops(reason TEXT PRIMARY KEY, count INTEGER NOT NULL
 
 Expected<void> checkPath(const std::string& path) {
   if (path.empty()) {
-    return makeError(Errc::kConfig, "queue.path is empty: set it to a file path such as "
-                                    "/var/lib/telemetry-gateway/queue.db");
+    return makeError(Errc::kConfig,
+                     "queue.path is empty: set it to a file path such as "
+                     "/var/lib/telemetry-gateway/queue.db");
   }
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) {
@@ -129,8 +129,8 @@ Expected<void> migrate(Database& db) {
   if (version < 2) {
     if (auto r = db.exec(kMigrateV1ToV2); !r) return fail(r.error());
   }
-  if (auto r = db.exec(fmt::format("DELETE FROM schema_version; INSERT INTO schema_version(version) VALUES({});",
-                                   kSchemaVersion));
+  if (auto r = db.exec(
+          fmt::format("DELETE FROM schema_version; INSERT INTO schema_version(version) VALUES({});", kSchemaVersion));
       !r) {
     return fail(r.error());
   }
@@ -182,20 +182,22 @@ Expected<Database> openQueueDatabase(const config::QueueConfig& cfg, const Clock
   if (!db && db.error().code == Errc::kCorrupt) {
     const std::string target = corruptName(cfg.path, clock.now());
     if (auto moved = moveAside(cfg.path, target); !moved) {
-      return makeError(Errc::kCorrupt, db.error().message + "; and it could not be moved aside: " +
-                                           moved.error().message);
+      return makeError(Errc::kCorrupt,
+                       db.error().message + "; and it could not be moved aside: " + moved.error().message);
     }
-    log::get("queue")->error("queue file {} was corrupt or not an SQLite database ({}); moved it to {} and started "
-                             "an empty queue; the old messages are in the moved file",
-                             cfg.path, db.error().message, target);
+    log::get("queue")->error(
+        "queue file {} was corrupt or not an SQLite database ({}); moved it to {} and started "
+        "an empty queue; the old messages are in the moved file",
+        cfg.path, db.error().message, target);
     db = openAndCheck(cfg);
   }
   if (!db) return db;
   const bool full = cfg.synchronous == "full";
-  auto setup = db->exec(fmt::format("PRAGMA journal_mode=WAL; PRAGMA synchronous={}; "
-                                    "PRAGMA journal_size_limit=4194304; PRAGMA wal_autocheckpoint=1000; "
-                                    "PRAGMA cache_size=-2048;",
-                                    full ? "FULL" : "NORMAL"));
+  auto setup =
+      db->exec(fmt::format("PRAGMA journal_mode=WAL; PRAGMA synchronous={}; "
+                           "PRAGMA journal_size_limit=4194304; PRAGMA wal_autocheckpoint=1000; "
+                           "PRAGMA cache_size=-2048;",
+                           full ? "FULL" : "NORMAL"));
   if (!setup) return tl::unexpected(setup.error());
   {
     auto mode = db->prepare("PRAGMA journal_mode");

@@ -1,9 +1,9 @@
 #include "queue/sqlite/sqlite_db.hpp"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace tgw::queue {
 
@@ -51,14 +51,18 @@ Statement& Statement::bindBlob(int i, std::string_view v) {
   return *this;
 }
 
-int Statement::step() { return sqlite3_step(stmt_); }
+int Statement::step() {
+  return sqlite3_step(stmt_);
+}
 
 void Statement::reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }
 
-std::int64_t Statement::integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+std::int64_t Statement::integer(int col) const {
+  return sqlite3_column_int64(stmt_, col);
+}
 
 std::string Statement::text(int col) const {
   const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
@@ -89,7 +93,9 @@ Database& Database::operator=(Database&& o) noexcept {
   return *this;
 }
 
-Database::~Database() { close(); }
+Database::~Database() {
+  close();
+}
 
 void Database::close() noexcept {
   if (db_ != nullptr) {
@@ -107,8 +113,8 @@ Expected<void> Database::exec(std::string_view sql) {
 
 Expected<Statement> Database::prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
-  last_rc_ = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
-                                nullptr);
+  last_rc_ =
+      sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (last_rc_ != SQLITE_OK) {
     return tl::unexpected(error(last_rc_, fmt::format("preparing '{}'", sql.substr(0, 60))));
   }

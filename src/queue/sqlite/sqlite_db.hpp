@@ -2,12 +2,12 @@
 // statements, errors as values naming the file.
 #pragma once
 
+#include <sqlite3.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <sqlite3.h>
 
 #include "tgw/core/error.hpp"
 

@@ -2,9 +2,9 @@
 // Leasing / acks / sweep / reads are in sqlite_queue_lease.cpp.
 #include "queue/sqlite/sqlite_queue.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "core/logging.hpp"
 #include "queue/payload_seq.hpp"
@@ -28,7 +28,9 @@ Expected<std::unique_ptr<SqliteQueue>> SqliteQueue::open(const config::QueueConf
 SqliteQueue::SqliteQueue(Database db, const config::QueueConfig& cfg, const Clock& clock)
     : db_(std::move(db)), cfg_(cfg), clock_(clock), drop_log_(clock) {}
 
-SqliteQueue::~SqliteQueue() { (void)close(); }
+SqliteQueue::~SqliteQueue() {
+  (void)close();
+}
 
 Expected<void> SqliteQueue::close() {
   if (closed_) return {};
@@ -150,9 +152,9 @@ Expected<std::uint64_t> SqliteQueue::push(Message message) {
   }
   const std::uint64_t bytes = message.topic.size() + message.payload.size();
   if (!makeRoom(band, bytes, message)) {
-    countDrop(DropReason::kFull, message.cls, message.topic, 0,
-              fmt::format("queue full ({} messages, {} bytes) of messages that are not dropped before it", total_,
-                          bytes_));
+    countDrop(
+        DropReason::kFull, message.cls, message.topic, 0,
+        fmt::format("queue full ({} messages, {} bytes) of messages that are not dropped before it", total_, bytes_));
     return makeError(Errc::kFull, fmt::format("queue {} is full: {} message on '{}' dropped", db_.path(),
                                               className(message.cls), message.topic));
   }
@@ -211,7 +213,7 @@ bool SqliteQueue::makeRoom(int band, std::uint64_t bytes, const Message& incomin
     victim_.bind(1, std::int64_t{victim_band}).bind(2, std::int64_t{0}).bind(3, std::int64_t{1});
     if (victim_.step() != SQLITE_ROW) {
       victim_.reset();
-      (void)loadCounters();  // counters were stale; try again with fresh ones
+      (void)loadCounters();    // counters were stale; try again with fresh ones
       reload_on_loss_ = true;  // the deltas no longer apply to these counters
       if (bandCount(victim_band) > 0) return false;
       continue;
@@ -324,11 +326,11 @@ Expected<void> SqliteQueue::commit() {
     // Rate-limited: with a full disk every commit window fails.
     const MonoTime now = clock_.monotonic();
     if (commit_errors_logged_ == 0 || now - last_commit_error_log_ >= std::chrono::seconds(10)) {
-      log::get("queue")->error("{}{}", e.message,
-                               suppressed_commit_errors_ > 0
-                                   ? fmt::format(" ({} more failed commits since the last report)",
-                                                 suppressed_commit_errors_)
-                                   : std::string());
+      log::get("queue")->error(
+          "{}{}", e.message,
+          suppressed_commit_errors_ > 0
+              ? fmt::format(" ({} more failed commits since the last report)", suppressed_commit_errors_)
+              : std::string());
       ++commit_errors_logged_;
       suppressed_commit_errors_ = 0;
       last_commit_error_log_ = now;

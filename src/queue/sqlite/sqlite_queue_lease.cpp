@@ -1,8 +1,8 @@
 // SqliteQueue: handing out messages (leases), acks, failures, TTL sweep,
 // and the read-only views (stats, peek, purge).
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "core/logging.hpp"
 #include "queue/sqlite/sqlite_queue.hpp"

@@ -1,13 +1,12 @@
 // Disk full on a small real tmpfs: clear errors and counted drops, the file
 // stays intact, and the queue works again once there is space.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/mount.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-
-#include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include "queue/sqlite/sqlite_queue.hpp"
 #include "support/support.hpp"

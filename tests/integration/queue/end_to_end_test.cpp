@@ -1,10 +1,10 @@
 // SqliteQueue + Forwarder + PahoUplink against a real mosquitto and a real
 // subscriber: every QoS 1 message arrives with its seq, the queue empties,
 // and messages queued while the gateway is offline arrive after a restart.
-#include <set>
-
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "loop_thread.hpp"
 #include "queue/forwarder.hpp"
@@ -61,8 +61,12 @@ struct Gateway {
       }
     });
   }
-  std::uint64_t queued() { return lt_.get<std::uint64_t>([&] { return queue->size(); }); }
-  QueueStats stats() { return lt_.get<QueueStats>([&] { return queue->stats(); }); }
+  std::uint64_t queued() {
+    return lt_.get<std::uint64_t>([&] { return queue->size(); });
+  }
+  QueueStats stats() {
+    return lt_.get<QueueStats>([&] { return queue->stats(); });
+  }
 
   test::QueueLoopThread& lt_;
   std::unique_ptr<SqliteQueue> queue;

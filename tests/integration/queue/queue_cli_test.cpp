@@ -1,12 +1,13 @@
 // `queue stats|peek|purge` against a file the "daemon" (a SqliteQueue in
 // this process, its own connection) has open and keeps using.
-#include <sstream>
+#include "queue/queue_cli.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
-#include "queue/queue_cli.hpp"
+#include <nlohmann/json.hpp>
+#include <sstream>
+
 #include "queue/sqlite/sqlite_queue.hpp"
 #include "support/support.hpp"
 

@@ -2,12 +2,12 @@
 // load, at random moments, at least 50 times; then let it drain and prove
 // with a real broker and subscriber that every QoS >= 1 message that was
 // committed arrived at least once: the seqs 1..last_seq have no gap.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
 #include <random>
 #include <set>
 #include <thread>
-
-#include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include "support/mosquitto.hpp"
 #include "support/support.hpp"
@@ -60,10 +60,12 @@ TEST(QueueCrash, FiftyKillNineWithoutLosingACommittedMessage) {
 
   std::size_t lines = 0;
   std::set<std::uint64_t> got;
-  test::waitFor([&] {
-    got = seqs(sub, &lines);
-    return got.size() >= last_seq;
-  }, std::chrono::seconds(30));
+  test::waitFor(
+      [&] {
+        got = seqs(sub, &lines);
+        return got.size() >= last_seq;
+      },
+      std::chrono::seconds(30));
   std::vector<std::uint64_t> missing;
   for (std::uint64_t s = 1; s <= last_seq; ++s) {
     if (got.count(s) == 0) missing.push_back(s);

@@ -63,10 +63,9 @@ int main(int argc, char** argv) {
     work = (*loop)->every(std::chrono::milliseconds(2), [&, pid] {
       for (int i = 0; i < 4; ++i, ++made) {
         const bool alert = made % 10 == 9;
-        forwarder.submit(Message{alert ? MessageClass::kAlert : MessageClass::kEvent,
-                                 alert ? "tgw/crash/alerts" : "tgw/crash/events",
-                                 R"({"pid":)" + pid + R"(,"i":)" + std::to_string(made) + "}", alert ? 2 : 1, false,
-                                 toUnixMs(clock.now())});
+        forwarder.submit(Message{
+            alert ? MessageClass::kAlert : MessageClass::kEvent, alert ? "tgw/crash/alerts" : "tgw/crash/events",
+            R"({"pid":)" + pid + R"(,"i":)" + std::to_string(made) + "}", alert ? 2 : 1, false, toUnixMs(clock.now())});
       }
     });
   } else {

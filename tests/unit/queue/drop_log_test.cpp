@@ -1,9 +1,9 @@
-#include <gtest/gtest.h>
+#include "queue/drop_log.hpp"
 
+#include <gtest/gtest.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
 
 #include "core/logging.hpp"
-#include "queue/drop_log.hpp"
 #include "test_loop.hpp"
 
 namespace tgw::queue {

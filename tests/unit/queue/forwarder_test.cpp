@@ -1,11 +1,12 @@
 // Forwarder with a real SqliteQueue, a FakeUplink and a manual loop/clock.
-#include <gtest/gtest.h>
+#include "queue/forwarder.hpp"
 
-#include <nlohmann/json.hpp>
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <nlohmann/json.hpp>
+
 #include "fakes/fake_uplink.hpp"
-#include "queue/forwarder.hpp"
 #include "queue/sqlite/sqlite_queue.hpp"
 #include "support/support.hpp"
 #include "test_loop.hpp"
@@ -22,7 +23,9 @@ using namespace std::chrono_literals;
 Message msg(MessageClass cls, const std::string& topic, int n, int qos = 1) {
   return Message{cls, topic, R"({"n":)" + std::to_string(n) + "}", qos, false, n};
 }
-int payloadN(const Message& m) { return nlohmann::json::parse(m.payload).at("n").get<int>(); }
+int payloadN(const Message& m) {
+  return nlohmann::json::parse(m.payload).at("n").get<int>();
+}
 
 // Rows with this seq in the file, read through a second connection (what a
 // crash right now would leave).

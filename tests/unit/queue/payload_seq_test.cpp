@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "queue/payload_seq.hpp"
+
+#include <gtest/gtest.h>
 
 namespace tgw::queue {
 namespace {

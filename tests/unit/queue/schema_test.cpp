@@ -1,18 +1,18 @@
 // Opening the queue file: bad paths, permissions, newer schema, migration,
 // corrupt files moved aside.
+#include "queue/sqlite/schema.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
-#include <gtest/gtest.h>
-#include <sqlite3.h>
-
-#include "queue/sqlite/schema.hpp"
 #include "queue/sqlite/sqlite_queue.hpp"
 #include "support/support.hpp"
 #include "test_loop.hpp"
@@ -107,7 +107,8 @@ TEST_F(SchemaTest, DamagedPagesAreDetectedAndMovedAside) {
     auto q = open();
     ASSERT_TRUE(q.has_value());
     const std::string pad(3000, 'p');
-    for (int i = 0; i < 50; ++i) ASSERT_TRUE((*q)->push(Message{MessageClass::kEvent, "ev", "{\"p\":\"" + pad + "\"}", 1}));
+    for (int i = 0; i < 50; ++i)
+      ASSERT_TRUE((*q)->push(Message{MessageClass::kEvent, "ev", "{\"p\":\"" + pad + "\"}", 1}));
     ASSERT_TRUE((*q)->commit());
   }  // closed: WAL checkpointed into the main file
   const auto size = fs::file_size(cfg_.path);

@@ -1,12 +1,12 @@
 // SqliteQueue on real SQLite files in a temp dir: seq, commit visibility,
 // order and priority, acks, attempts, limits and drop policy, TTL, stats.
+#include "queue/sqlite/sqlite_queue.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
-#include "queue/sqlite/sqlite_queue.hpp"
 #include "support/support.hpp"
 #include "test_loop.hpp"
 
@@ -20,7 +20,9 @@ Message msg(MessageClass cls, const std::string& topic, int n, int qos = 1) {
   return Message{cls, topic, R"({"n":)" + std::to_string(n) + "}", qos, false, 1000 + n};
 }
 
-int payloadN(const QueuedMessage& m) { return nlohmann::json::parse(m.message.payload).at("n").get<int>(); }
+int payloadN(const QueuedMessage& m) {
+  return nlohmann::json::parse(m.message.payload).at("n").get<int>();
+}
 
 class SqliteQueueTest : public ::testing::Test {
  protected:

@@ -59,7 +59,8 @@ class ManualLoop final : public EventLoop {
                                    [](const auto& a, const auto& b) { return a.second->due < b.second->due; });
       if (next == timers_.end() || next->second->due > end) break;
       auto timer = next->second;  // keep alive while it runs
-      if (timer->due > clock_.monotonic()) clock_.advance(std::chrono::duration_cast<Duration>(timer->due - clock_.monotonic()));
+      if (timer->due > clock_.monotonic())
+        clock_.advance(std::chrono::duration_cast<Duration>(timer->due - clock_.monotonic()));
       if (timer->period.count() > 0) {
         timer->due += timer->period;
       } else {
