@@ -16,7 +16,10 @@
 #include "core/logging.hpp"
 #include "core/sd_event_loop.hpp"
 #include "profiles/bess_profile.hpp"
+#include "profiles/dtg_profile.hpp"
+#include "service/dbus_service.hpp"
 #include "service/notify.hpp"
+#include "service/watchdog.hpp"
 #include "tgw/config/loader.hpp"
 
 namespace tgw::app {
@@ -95,11 +98,23 @@ Expected<void> Daemon::start() {
   }
 
   timers_.push_back(loop_.every(kTickPeriod, [this] { tick(); }));
-  timers_.push_back(loop_.every(kStatusPeriod, [this] { notifier().status(statusLine()); }));
+  timers_.push_back(loop_.every(kStatusPeriod, [this] {
+    rate_.add(clock_.monotonic(), pipeline_->stats().sent);
+    notifier().status(statusLine());
+  }));
   timers_.push_back(loop_.every(kProgressPeriod, [this] { logProgress(); }));
-  if (auto wd = service::Notifier::watchdogInterval()) {
-    const auto half = std::chrono::duration_cast<std::chrono::milliseconds>(*wd) / 2;
-    timers_.push_back(loop_.every(half, [] { notifier().watchdog(); }));
+  // WATCHDOG=1 only while the pipeline is alive: the loop turns (the ping
+  // timer runs in it) and the queue writer commits what is staged.
+  watchdog_ = std::make_unique<service::Watchdog>(loop_, notifier());
+  watchdog_->addCheck("queue writer", service::Watchdog::progressCheck(
+                                          [this] { return pipeline_->stats().uncommitted; },
+                                          [this] { return pipeline_->stats().committed_seq; }, clock_,
+                                          std::chrono::seconds(10)));
+  watchdog_->start();
+  dbus_ = std::make_unique<service::DbusService>(loop_, *this, clock_);
+  if (auto ok = dbus_->start(); !ok) {
+    log->warn("{}; running without the D-Bus API", ok.error().message);
+    dbus_.reset();
   }
   signals_.push_back(loop_.onSignal(SIGTERM, [this] {
     log::get("main")->info("SIGTERM: stopping");
@@ -172,12 +187,66 @@ GatewayStats Daemon::gatewayStats() const {
 
 std::string Daemon::statusLine() const {
   if (!pipeline_) return "starting";
-  const auto ps = pipeline_->stats();
-  std::string line = ps.link;
-  line += fmt::format(" · queue {}", ps.queued);
-  if (ps.queued > 0) line += fmt::format(" (oldest {} s)", ps.oldest_age_ms / 1000);
-  line += fmt::format(" · sent {} · dropped {}", ps.sent, ps.dropped);
-  return line;
+  return service::statusLine(snapshot(), rate_.perMinute());
+}
+
+service::DaemonSnapshot Daemon::snapshot() const {
+  service::DaemonSnapshot snap;
+  if (pipeline_) {
+    const auto ps = pipeline_->stats();
+    snap.connection_state = ps.state;
+    snap.connected = ps.connected;
+    snap.broker = ps.broker;
+    snap.queue_depth = ps.queued;
+    snap.oldest_age_ms = ps.oldest_age_ms;
+    snap.published = ps.published;
+    snap.acked = ps.sent;
+    snap.dropped = ps.dropped;
+    snap.last_error = ps.last_error;
+  }
+  for (std::size_t i = 0; i < sources_.size() && i < cfg_.sources.size(); ++i) {
+    const auto st = sources_[i]->status();
+    snap.sources.push_back({std::string(sources_[i]->name()), cfg_.sources[i].type,
+                            std::string(sourceStateName(st.state)), st.detail, st.readings, st.errors});
+  }
+  return snap;
+}
+
+Expected<std::uint64_t> Daemon::publish(MessageClass cls, std::string json) {
+  if (stopping_ || !pipeline_) return makeError(Errc::kUnavailable, "the gateway is stopping");
+  if (cls != MessageClass::kInference) {
+    return makeError(Errc::kUnsupported, fmt::format("class '{}' is not accepted from local applications; "
+                                                     "Publish takes 'inference' (dtg profile)",
+                                                     className(cls)));
+  }
+  for (auto& p : profiles_) {
+    auto* dtg = dynamic_cast<profiles::DtgProfile*>(p.get());
+    if (dtg == nullptr) continue;
+    std::vector<Message> out;
+    if (auto ok = dtg->submitInference(json, clock_.now(), out); !ok) return tl::unexpected(ok.error());
+    std::uint64_t seq = 0;
+    for (auto& m : out) {
+      ++produced_;
+      auto r = pipeline_->submitDurable(std::move(m));
+      if (!r) return r;
+      seq = *r;
+    }
+    return seq;
+  }
+  return makeError(Errc::kUnsupported, "no enabled profile accepts inference messages (enable profiles.dtg)");
+}
+
+Expected<void> Daemon::flush() {
+  if (!pipeline_) return makeError(Errc::kUnavailable, "not running");
+  pipeline_->flush();
+  return {};
+}
+
+Expected<void> Daemon::reconnect() {
+  if (!pipeline_) return makeError(Errc::kUnavailable, "not running");
+  if (cfg_.uplink.type == "stdout") return makeError(Errc::kUnsupported, "the stdout uplink has no connection");
+  pipeline_->reconnect();
+  return {};
 }
 
 void Daemon::logProgress() {
@@ -210,6 +279,8 @@ void Daemon::shutdown(int exit_code) {
   }
   stopping_ = true;
   notifier().stopping();
+  if (watchdog_) watchdog_->stop();
+  dbus_.reset();
   auto log = log::get("main");
   for (auto& s : sources_) s->stop();
   timers_.clear();

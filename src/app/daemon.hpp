@@ -8,7 +8,9 @@
 
 #include <spdlog/common.h>
 
+#include "service/status_line.hpp"
 #include "tgw/config/config.hpp"
+#include "tgw/service/daemon_control.hpp"
 #include "tgw/core/clock.hpp"
 #include "tgw/core/event_loop.hpp"
 #include "tgw/profile/profile.hpp"
@@ -24,8 +26,14 @@ struct RunOptions {
 };
 
 class Pipeline;
+}  // namespace tgw::app
+namespace tgw::service {
+class DbusService;
+class Watchdog;
+}  // namespace tgw::service
+namespace tgw::app {
 
-class Daemon final : public SignalSink {
+class Daemon final : public SignalSink, public service::DaemonControl {
  public:
   Daemon(config::Config cfg, RunOptions options, EventLoop& loop, const Clock& clock);
   ~Daemon() override;
@@ -42,6 +50,12 @@ class Daemon final : public SignalSink {
   void reload();
 
   void onSignals(std::span<const Signal> signals) override;
+
+  // DaemonControl (D-Bus API); loop thread.
+  [[nodiscard]] service::DaemonSnapshot snapshot() const override;
+  Expected<std::uint64_t> publish(MessageClass cls, std::string json) override;
+  Expected<void> flush() override;
+  Expected<void> reconnect() override;
 
   [[nodiscard]] GatewayStats gatewayStats() const;
   [[nodiscard]] std::string statusLine() const;  // one line for STATUS= and the log
@@ -66,6 +80,9 @@ class Daemon final : public SignalSink {
   std::uint64_t produced_ = 0;
   std::uint64_t signals_seen_ = 0;
   bool stopping_ = false;
+  service::RateMeter rate_;
+  std::unique_ptr<service::Watchdog> watchdog_;
+  std::unique_ptr<service::DbusService> dbus_;  // last: goes first
 };
 
 // The `run` command. Returns the process exit code.

@@ -18,7 +18,12 @@ namespace tgw::app {
 
 struct PipelineStats {
   std::string link;            // "connected mqtt://...", "stdout" ...
+  std::string state;           // linkStateName(), or "stdout"
+  std::string broker;          // URL, or "stdout"
   bool connected = false;
+  std::uint64_t published = 0;      // handed to the broker
+  std::uint64_t uncommitted = 0;    // staged, not yet durable
+  std::uint64_t committed_seq = 0;  // last durable seq
   std::uint64_t sent = 0;      // acknowledged by the broker (or printed)
   std::uint64_t queued = 0;    // in the durable queue
   std::int64_t oldest_age_ms = 0;
@@ -31,6 +36,11 @@ class Pipeline {
   virtual ~Pipeline() = default;
   virtual Expected<void> start() = 0;
   virtual MessageSink& sink() = 0;
+  // Stage, commit and return the seq of one message (local applications:
+  // the seq is durable when this returns).
+  virtual Expected<std::uint64_t> submitDurable(Message message) = 0;
+  // Commit now and send what is due.
+  virtual void flush() {}
   // Ordered stop: final commit, offline status, DISCONNECT, close the queue.
   virtual void stop() = 0;
   virtual void reconnect() {}

@@ -32,6 +32,18 @@ class MqttPipeline final : public Pipeline {
 
   MessageSink& sink() override { return *forwarder_; }
 
+  Expected<std::uint64_t> submitDurable(Message message) override {
+    auto seq = queue_->push(std::move(message));
+    if (!seq) return seq;
+    forwarder_->flush();  // commit now (the caller gets a durable seq) and send
+    if (queue_->committedSeq() < *seq) {
+      return makeError(Errc::kIo, "the message could not be committed to the queue (see the log)");
+    }
+    return seq;
+  }
+
+  void flush() override { forwarder_->flush(); }
+
   void stop() override {
     if (stopped_) return;
     stopped_ = true;
@@ -50,8 +62,13 @@ class MqttPipeline final : public Pipeline {
     const UplinkStats u = uplink_->stats();
     const QueueStats q = queue_->stats();
     s.connected = u.state == LinkState::kConnected;
-    s.link = fmt::format("{} {}", linkStateName(u.state), u.broker.empty() ? cfg_.uplink.url : u.broker);
+    s.broker = u.broker.empty() ? cfg_.uplink.url : u.broker;
+    s.state = std::string(linkStateName(u.state));
+    s.link = fmt::format("{} {}", s.state, s.broker);
     s.sent = u.acked;
+    s.published = u.published;
+    s.uncommitted = q.uncommitted;
+    s.committed_seq = q.committed_seq;
     s.queued = q.messages;
     s.oldest_age_ms = q.oldest_age_ms;
     for (auto d : q.drops) s.dropped += d;

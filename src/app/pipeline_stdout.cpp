@@ -8,12 +8,19 @@ class StdoutPipeline final : public Pipeline {
  public:
   Expected<void> start() override { return {}; }
   MessageSink& sink() override { return sink_; }
+  Expected<std::uint64_t> submitDurable(Message message) override {
+    sink_.submit(std::move(message));
+    return sink_.count();
+  }
   void stop() override { std::fflush(stdout); }
   [[nodiscard]] PipelineStats stats() const override {
     PipelineStats s;
     s.link = "stdout";
+    s.state = "stdout";
+    s.broker = "stdout";
     s.connected = true;
     s.sent = sink_.count();
+    s.published = sink_.count();
     return s;
   }
 

@@ -10,6 +10,7 @@
 #include <spdlog/sinks/dist_sink.h>
 
 #include "core/journal_sink.hpp"
+#include "service/rate_limit_sink.hpp"
 
 namespace tgw::log {
 namespace {
@@ -30,10 +31,16 @@ State& state() {
 thread_local std::vector<std::pair<std::string, std::string>> t_fields;
 
 spdlog::sink_ptr makeOutput(bool journal) {
-  if (journal) return std::make_shared<JournalSink>();
-  auto console = std::make_shared<spdlog::sinks::ansicolor_stderr_sink_mt>(spdlog::color_mode::automatic);
-  console->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-8l%$ [%n] %v");
-  return console;
+  spdlog::sink_ptr out;
+  if (journal) {
+    out = std::make_shared<JournalSink>();
+  } else {
+    auto console = std::make_shared<spdlog::sinks::ansicolor_stderr_sink_mt>(spdlog::color_mode::automatic);
+    console->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-8l%$ [%n] %v");
+    out = console;
+  }
+  // Repeated warnings/errors: a few, then one "suppressed N similar" line.
+  return std::make_shared<service::RateLimitSink>(std::move(out));
 }
 
 }  // namespace
