@@ -8,6 +8,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <system_error>
 
 #include "core/logging.hpp"
 
@@ -55,7 +56,7 @@ Expected<void> checkPath(const std::string& path) {
       return makeError(Errc::kPermission,
                        fmt::format("queue file {} is not readable and writable by this user (uid {}): {}; fix its "
                                    "owner/permissions (chown telemetry-gateway {})",
-                                   path, ::getuid(), std::strerror(errno), path));
+                                   path, ::getuid(), std::error_code(errno, std::generic_category()).message(), path));
     }
   }
   fs::path dir = fs::path(path).parent_path();
@@ -70,7 +71,7 @@ Expected<void> checkPath(const std::string& path) {
                      fmt::format("directory {} of queue file {} is not writable by this user (uid {}): {}; the "
                                  "queue needs it for the file and its -wal/-shm companions: fix permissions or "
                                  "change queue.path",
-                                 dir.string(), path, ::getuid(), std::strerror(errno)));
+                                 dir.string(), path, ::getuid(), std::error_code(errno, std::generic_category()).message()));
   }
   return {};
 }
