@@ -118,7 +118,13 @@ profiles:
 )");
   Process p({gateway(), "run", "--config", cfg});
   const std::string base = "homesync/home-9/nodes/kitchen/";
-  ASSERT_TRUE(waitFor([&] { return !payloadsOn(sub, base + "telemetry/energy").empty(); }, std::chrono::seconds(20)))
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return !payloadsOn(sub, base + "telemetry/energy").empty() &&
+               !payloadsOn(sub, base + "telemetry/power").empty() &&
+               !payloadsOn(sub, base + "telemetry/voltage").empty();
+      },
+      std::chrono::seconds(20)))
       << p.output();
   const auto power = payloadsOn(sub, base + "telemetry/power");
   ASSERT_FALSE(power.empty());
