@@ -142,3 +142,29 @@ TEST(UplinkTls, UnreadableClientKeyIsAClearError) {
 
 }  // namespace
 }  // namespace tgw::test
+
+namespace tgw::test {
+namespace {
+
+// TLS 1.2 is the minimum: a server that speaks only TLS 1.1 (OpenSSL's own
+// s_server, with the old protocol re-enabled for the test) is refused.
+TEST(UplinkTls, ServerOfferingOnlyTls11IsRefused) {
+  const int port = freePort();
+  Process server({"openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-cert",
+                  certs().server_cert, "-key", certs().server_key, "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0",
+                  "-quiet"});
+  ASSERT_TRUE(waitFor([&] { return portOpen(port) || !server.running(); })) << server.output();
+  ASSERT_TRUE(server.running()) << server.output();
+  auto cfg = testConfig("mqtts://127.0.0.1:" + std::to_string(port), "gw-tls11");
+  cfg.tls.ca_file = certs().ca;
+  UplinkRig rig(cfg);
+  rig.start();
+  ASSERT_TRUE(waitFor([&] { return rig.uplink->stats().last_error.find("retrying") != std::string::npos; }))
+      << "last error: " << rig.uplink->stats().last_error;
+  EXPECT_EQ(rig.listener.connected(), 0);
+  EXPECT_NE(rig.uplink->stats().last_error.find("TLS"), std::string::npos) << rig.uplink->stats().last_error;
+  rig.stop();
+}
+
+}  // namespace
+}  // namespace tgw::test
