@@ -1,5 +1,6 @@
 #include "decode/nmea/nmea.hpp"
 
+#include <chrono>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -68,14 +69,10 @@ bool timeOfDay(std::string_view s, std::optional<std::int64_t>& out) {
   return true;
 }
 
-// Days since 1970-01-01 of a civil date (H. Hinnant's algorithm).
+// Days since 1970-01-01 of a civil date.
 std::int64_t daysFromCivil(int y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return static_cast<std::int64_t>(era) * 146097 + static_cast<std::int64_t>(doe) - 719468;
+  const std::chrono::year_month_day date{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
+  return std::chrono::sys_days{date}.time_since_epoch().count();
 }
 
 // "ddmmyy" -> Unix ms at midnight.

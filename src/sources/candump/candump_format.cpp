@@ -1,4 +1,5 @@
 #include "sources/candump/candump_format.hpp"
+#include "sources/can_common/hex.hpp"
 
 #include <charconv>
 
@@ -6,13 +7,6 @@
 
 namespace tgw::sources::can {
 namespace {
-
-int hexNibble(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 constexpr std::uint32_t kErrFlag = 0x20000000U;
 

@@ -1,16 +1,10 @@
 #include "sources/slcan/slcan_protocol.hpp"
+#include "sources/can_common/hex.hpp"
 
 #include <fmt/format.h>
 
 namespace tgw::sources::can {
 namespace {
-
-int hexNibble(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool hexValue(std::string_view s, std::uint32_t& out) {
   out = 0;
