@@ -262,14 +262,80 @@ void Daemon::reload() {
   auto fresh = config::loadFile(options_.config_path, diag);
   if (!fresh) {
     log->error("SIGHUP: new configuration rejected, the running one is kept:\n{}", diag.format());
-  } else {
-    if (!options_.log_level_overridden) {
-      if (auto lvl = log::parseLevel(fresh->logging.level)) log::setLevel(*lvl);
+    notifier().reloaded();
+    return;
+  }
+  if (!options_.log_level_overridden) {
+    if (auto lvl = log::parseLevel(fresh->logging.level)) log::setLevel(*lvl);
+  }
+  const auto [kept, started, stopped] = reloadSources(fresh->sources);
+  std::string later;
+  for (const char* section : {"gateway", "uplink", "queue", "profiles"}) {
+    if (fresh->section_fingerprints[section] != cfg_.section_fingerprints[section]) {
+      later += (later.empty() ? "" : ", ") + std::string(section);
     }
-    log->info("SIGHUP: configuration {} is valid; logging.level applied, other changes take effect at restart",
-              options_.config_path);
+  }
+  cfg_.logging = fresh->logging;
+  cfg_.section_fingerprints["logging"] = fresh->section_fingerprints["logging"];
+  cfg_.section_fingerprints["sources"] = fresh->section_fingerprints["sources"];
+  log->info("SIGHUP: configuration {} reloaded: logging applied; sources: {} kept, {} (re)started, {} stopped; "
+            "the MQTT session is kept",
+            options_.config_path, kept, started, stopped);
+  if (!later.empty()) {
+    log->warn("SIGHUP: changes in {} take effect at the next restart (systemctl restart telemetry-gateway)", later);
   }
   notifier().reloaded();
+}
+
+Daemon::SourceChanges Daemon::reloadSources(const std::vector<config::SourceConfig>& fresh) {
+  SourceChanges changes;
+  std::vector<std::unique_ptr<Source>> next;
+  std::vector<config::SourceConfig> next_cfg;
+  std::vector<bool> reused(sources_.size(), false);
+  for (const auto& sc : fresh) {
+    std::unique_ptr<Source> src;
+    for (std::size_t i = 0; i < sources_.size(); ++i) {
+      if (!reused[i] && sources_[i] && cfg_.sources[i].name == sc.name &&
+          cfg_.sources[i].fingerprint == sc.fingerprint) {
+        src = std::move(sources_[i]);  // unchanged: keeps running, undisturbed
+        reused[i] = true;
+        ++changes.kept;
+        break;
+      }
+    }
+    if (!src) {
+      for (std::size_t i = 0; i < sources_.size(); ++i) {
+        if (!reused[i] && sources_[i] && cfg_.sources[i].name == sc.name) {
+          sources_[i]->stop();  // changed: replaced below
+          sources_[i].reset();
+          reused[i] = true;
+        }
+      }
+      auto made = makeSource(sc, clock_);
+      if (!made) {
+        log::get("main")->error("SIGHUP: source '{}' not started: {}", sc.name, made.error().message);
+        continue;
+      }
+      src = std::move(*made);
+      if (auto ok = src->start(loop_, *this); !ok) {
+        log::get("main")->error("SIGHUP: source '{}' did not start: {}", sc.name, ok.error().message);
+      }
+      log::get("main")->info("SIGHUP: source '{}' ({}) started", sc.name, sc.type);
+      ++changes.started;
+    }
+    next.push_back(std::move(src));
+    next_cfg.push_back(sc);
+  }
+  for (std::size_t i = 0; i < sources_.size(); ++i) {
+    if (!reused[i] && sources_[i]) {
+      log::get("main")->info("SIGHUP: source '{}' removed from the config: stopped", sources_[i]->name());
+      sources_[i]->stop();
+      ++changes.stopped;
+    }
+  }
+  sources_ = std::move(next);
+  cfg_.sources = std::move(next_cfg);
+  return changes;
 }
 
 void Daemon::shutdown(int exit_code) {

@@ -46,7 +46,9 @@ class Daemon final : public SignalSink, public service::DaemonControl {
   // uplink offline status + DISCONNECT → queue close. Then stops the loop.
   void shutdown(int exit_code);
   // SIGHUP: re-read and validate the config; a bad config is rejected and
-  // the running one kept.
+  // the running one kept. Logging and sources are applied (unchanged sources
+  // and the MQTT session are not disturbed); changes to gateway, uplink,
+  // queue or profiles are reported as needing a restart.
   void reload();
 
   void onSignals(std::span<const Signal> signals) override;
@@ -64,6 +66,14 @@ class Daemon final : public SignalSink, public service::DaemonControl {
   void tick();
   void submit(std::vector<Message>& messages);
   void logProgress();
+  struct SourceChanges {
+    int kept = 0;
+    int started = 0;
+    int stopped = 0;
+  };
+  // Keep unchanged sources running, restart changed ones, start new ones,
+  // stop removed ones.
+  SourceChanges reloadSources(const std::vector<config::SourceConfig>& fresh);
 
   config::Config cfg_;
   RunOptions options_;

@@ -59,6 +59,9 @@ Expected<Config> loadString(const std::string& text, const std::string& name, Di
     parseProfiles(top.map("profiles"), cfg.profiles);
     top.finish();
     validate(diag, root, cfg);
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      if (it->first.IsScalar()) cfg.section_fingerprints[it->first.Scalar()] = YAML::Dump(it->second);
+    }
   } catch (const std::exception& e) {
     // yaml-cpp may throw on odd documents (aliases, bad conversions); never abort.
     diag.error(0, 0, "", fmt::format("cannot read the configuration: {}", e.what()));

@@ -82,6 +82,7 @@ void parseSources(Diagnostics& diag, const YAML::Node& node, std::vector<SourceC
     if (!r.present()) continue;
     SourceConfig src;
     src.line = lineOf(node[i]);
+    src.fingerprint = YAML::Dump(node[i]);
     src.name = r.requiredStr("name");
     if (!src.name.empty()) {
       const bool valid = src.name.find_first_of(". /+#") == std::string::npos;

@@ -3,6 +3,7 @@
 // config/*.yaml and docs/configuration.md.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct Config {
   QueueConfig queue;
   std::vector<SourceConfig> sources;
   ProfilesConfig profiles;
+  // Normalized YAML of each top-level section ("uplink", "queue", ...), to
+  // tell on reload what changed.
+  std::map<std::string, std::string> section_fingerprints;
 };
 
 }  // namespace tgw::config

@@ -30,6 +30,7 @@ struct SourceConfig {
   std::string name;
   std::string type;  // simulator | (later) socketcan, slcan, candump, nmea, modbus, modem
   int line = 0;      // where it was declared, for later messages
+  std::string fingerprint;  // the entry's YAML, normalized: equal = unchanged (reload)
   SimulatorConfig simulator;
   NmeaConfig nmea;      // type nmea
   ModbusConfig modbus;  // type modbus_tcp / modbus_rtu

@@ -146,10 +146,51 @@ TEST(Daemon, SighupRejectsBadConfigAndKeepsRunning) {
   EXPECT_TRUE(p.running());
   { std::ofstream(cfg) << good; }
   p.signal(SIGHUP);
-  ASSERT_TRUE(waitFor([&] { return p.output().find("is valid; logging.level applied") != std::string::npos; }))
+  ASSERT_TRUE(waitFor([&] { return p.output().find("reloaded: logging applied") != std::string::npos; }))
       << p.output();
   p.signal(SIGTERM);
   EXPECT_EQ(p.wait(std::chrono::seconds(10)), 0);
+}
+
+TEST(Daemon, SighupRestartsOnlyChangedSourcesAndKeepsTheSession) {
+  Mosquitto broker;
+  TempDir dir;
+  const auto write = [&](const std::string& second_seed) {
+    return dir.write("gw.yaml", "gateway:\n  device_id: gw-r\n  state_dir: " + dir.path().string() +
+                                    "\nuplink:\n  url: " + broker.url() +
+                                    "\nsources:\n"
+                                    "  - {name: car, type: simulator, vehicle: {rate_hz: 5}}\n"
+                                    "  - {name: home, type: simulator, seed: " + second_seed +
+                                    ", meters: [{node_id: n1}]}\n"
+                                    "profiles:\n  dtg:\n    signals: {vehicle_speed: car.vehicle.speed}\n");
+  };
+  const std::string cfg = write("1");
+  Process p({gateway(), "run", "--config", cfg});
+  ASSERT_TRUE(waitFor([&] { return p.output().find("connected to") != std::string::npos; }, std::chrono::seconds(20)))
+      << p.output();
+  write("2");  // only the second source changes
+  p.signal(SIGHUP);
+  ASSERT_TRUE(waitFor([&] { return p.output().find("reloaded: logging applied") != std::string::npos; }))
+      << p.output();
+  const std::string out = p.output();
+  EXPECT_NE(out.find("sources: 1 kept, 1 (re)started, 0 stopped; the MQTT session is kept"), std::string::npos) << out;
+  EXPECT_NE(out.find("SIGHUP: source 'home' (simulator) started"), std::string::npos) << out;
+  EXPECT_EQ(out.find("SIGHUP: source 'car'"), std::string::npos) << out;
+  // A profile change is reported as needing a restart.
+  std::string text = readFile(cfg);
+  text.replace(text.find("signals:"), 8, "telemetry_interval_ms: 2000\n    signals:");
+  dir.write("gw.yaml", text);
+  p.signal(SIGHUP);
+  ASSERT_TRUE(waitFor([&] { return p.output().find("changes in profiles take effect at the next restart") !=
+                                   std::string::npos; }))
+      << p.output();
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(std::chrono::seconds(15)), 0) << p.output();
+  // One connection for the whole run: reloads never touched the session.
+  const std::string all = p.output();
+  std::size_t connects = 0;
+  for (std::size_t pos = 0; (pos = all.find("[uplink] connected to", pos)) != std::string::npos; ++pos) ++connects;
+  EXPECT_EQ(connects, 1U) << all;
 }
 
 TEST(Daemon, DemoAgainstRealBroker) {
