@@ -16,8 +16,7 @@ class StdoutPipeline final : public Pipeline {
   [[nodiscard]] PipelineStats stats() const override {
     PipelineStats s;
     s.link = "stdout";
-    s.state = "stdout";
-    s.broker = "stdout";
+    s.state = "stdout";  // no broker: the status line reads "stdout · queue 0 ..."
     s.connected = true;
     s.sent = sink_.count();
     s.published = sink_.count();

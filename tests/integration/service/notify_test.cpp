@@ -93,7 +93,7 @@ TEST(SdNotify, ReloadGoodAndBadConfig) {
   ASSERT_GE(reloading, 0) << n.dump();
   EXPECT_LT(reloading, n.find("READY=1", before_good));
   EXPECT_NE(n.poll()[reloading].find("MONOTONIC_USEC="), std::string::npos) << n.dump();
-  ASSERT_TRUE(waitFor([&] { return gw.log().find("is valid") != std::string::npos; })) << gw.log();
+  ASSERT_TRUE(waitFor([&] { return gw.log().find("reloaded: logging applied") != std::string::npos; })) << gw.log();
 
   // A broken file is rejected with its errors; the daemon keeps running.
   gw.dir.write("gateway.yaml", "gateway:\n  device_id: x\nuplink: {keepalive: 3}\n");
