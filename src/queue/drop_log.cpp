@@ -8,6 +8,10 @@ namespace tgw::queue {
 
 void DropLog::record(DropReason reason, MessageClass cls, const std::string& topic, std::uint64_t seq,
                      const std::string& detail) {
+  // Forwarded log lines (class log, QoS 0) are not kept while offline, by
+  // design; logging each such drop would feed the log forwarder a line about
+  // itself. They are still counted (queue stats: drops by reason).
+  if (cls == MessageClass::kLog && reason == DropReason::kNotPersisted) return;
   auto& p = pending_[static_cast<std::size_t>(reason)];
   p.last_what = fmt::format("{} message on '{}'{}{}", className(cls), topic,
                             seq != 0 ? fmt::format(" (seq {})", seq) : std::string(),
