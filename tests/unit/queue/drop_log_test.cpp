@@ -33,3 +33,21 @@ TEST(DropLog, FirstDropAtOnceThenOneSummaryPerInterval) {
 
 }  // namespace
 }  // namespace tgw::queue
+
+namespace tgw::queue {
+namespace {
+
+// Forwarded log lines dropped while offline are counted by the queue but not
+// logged: a log line about a dropped log line would be forwarded again.
+TEST(DropLog, DroppedForwardedLogLinesAreNotLogged) {
+  test::FakeClock clock;
+  DropLog dl(clock, std::chrono::seconds(10));
+  for (int i = 0; i < 100; ++i) dl.record(DropReason::kNotPersisted, MessageClass::kLog, "bess/logs/warning", 0, "");
+  dl.flush(true);
+  EXPECT_EQ(dl.linesLogged(), 0U);
+  dl.record(DropReason::kNotPersisted, MessageClass::kTelemetry, "tel", 0, "");
+  EXPECT_EQ(dl.linesLogged(), 1U);  // other classes still are
+}
+
+}  // namespace
+}  // namespace tgw::queue
