@@ -1,3 +1,4 @@
+#include "tgw/command/actuator.hpp"
 #include "tgw/source/source.hpp"
 #include "tgw/uplink/uplink.hpp"
 
@@ -23,6 +24,16 @@ std::string_view linkStateName(LinkState s) noexcept {
     case LinkState::kStopping: return "stopping";
   }
   return "unknown";
+}
+
+std::string_view hardwareOpKind(const HardwareOp& op) noexcept {
+  switch (op.index()) {
+    case 0: return "can_send";
+    case 1: return "serial_write";
+    case 2: return "modbus_write";
+    case 3: return "modem_at";
+    default: return "unknown";
+  }
 }
 
 }  // namespace tgw

@@ -15,6 +15,8 @@
 
 namespace tgw {
 
+class Actuator;  // tgw/command/actuator.hpp
+
 class SignalSink {
  public:
   virtual ~SignalSink() = default;
@@ -42,6 +44,9 @@ class Source {
   // Loop thread. Stop producing; release hardware. Idempotent.
   virtual void stop() = 0;
   [[nodiscard]] virtual SourceStatus status() const = 0;
+  // The source's hardware actuator for downlink commands, or null if it
+  // cannot act (simulator, replay). Owned by the source; valid while started.
+  virtual Actuator* actuator() { return nullptr; }
 };
 
 }  // namespace tgw
