@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tgw/core/error.hpp"
@@ -20,6 +21,7 @@ struct SourceSnapshot {
   std::string detail;       // last error or note, plain words ("" if none)
   std::uint64_t readings = 0;
   std::uint64_t errors = 0;
+  std::int64_t last_reading_ms = 0;  // Unix ms of the last signal, 0 = none yet
 
   bool operator==(const SourceSnapshot&) const = default;
 };
@@ -34,6 +36,15 @@ struct DaemonSnapshot {
   std::uint64_t published = 0;         // handed to the broker
   std::uint64_t acked = 0;             // acknowledged by the broker
   std::uint64_t dropped = 0;           // dropped by the queue (full, expired, attempts)
+  std::uint64_t queue_bytes = 0;       // topic + payload bytes in the durable queue
+  std::int64_t last_ack_ms = 0;        // Unix ms of the last publish the broker acknowledged, 0 = none
+  // Drops over the queue's life by reason (dropReasonName(): "full", "expired" ...); zero counts left out.
+  std::vector<std::pair<std::string, std::uint64_t>> drops_by_reason;
+  // Downlink commands (issue 8, filled by the command engine): executed on the
+  // hardware / rejected (invalid, not allowed, bad signature ...). Redelivered
+  // duplicates answered from the store count as neither.
+  std::uint64_t commands_executed = 0;
+  std::uint64_t commands_rejected = 0;
   std::string last_error;              // plain words, "" if none
   std::vector<SourceSnapshot> sources;
 
