@@ -57,6 +57,7 @@ Expected<Config> loadString(const std::string& text, const std::string& name, Di
     parseQueue(top.map("queue"), cfg.queue);
     parseSources(diag, top.child("sources"), cfg.sources);
     parseProfiles(top.map("profiles"), cfg.profiles);
+    parseCommands(top.map("commands"), cfg.commands);
     top.finish();
     validate(diag, root, cfg);
     for (auto it = root.begin(); it != root.end(); ++it) {

@@ -13,9 +13,12 @@ void parseUplink(MapReader r, UplinkConfig& out);
 void parseQueue(MapReader r, QueueConfig& out);
 void parseSources(Diagnostics& diag, const YAML::Node& node, std::vector<SourceConfig>& out);
 void parseProfiles(MapReader r, ProfilesConfig& out);
+void parseCommands(MapReader r, CommandsConfig& out);  // section_commands.cpp
 // Checks that need several sections (signal names bound by profiles exist in
 // the sources, topics and defaults derived from the gateway section ...).
 void validate(Diagnostics& diag, const YAML::Node& root, Config& cfg);
+// commands: actions name existing sources of a fitting type (section_commands.cpp).
+void validateCommands(Diagnostics& diag, const YAML::Node& root, Config& cfg);
 
 // Levels accepted by logging.level / --log-level.
 inline const std::vector<std::string_view> kLogLevels = {

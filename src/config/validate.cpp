@@ -137,6 +137,7 @@ void validate(Diagnostics& diag, const YAML::Node& root, Config& cfg) {
   if (cfg.profiles.dtg.device_id.empty()) cfg.profiles.dtg.device_id = device;
   if (cfg.profiles.bess.device_id.empty()) cfg.profiles.bess.device_id = device;
 
+  validateCommands(diag, root, cfg);
   const auto& p = cfg.profiles;
   if (!p.dtg.enabled && !p.bess.enabled && !p.homesync.enabled) {
     const YAML::Node at = nodeAt(root, {"profiles"});

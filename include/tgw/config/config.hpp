@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tgw/config/command_config.hpp"
 #include "tgw/config/profile_config.hpp"
 #include "tgw/config/queue_config.hpp"
 #include "tgw/config/source_config.hpp"
@@ -32,6 +33,7 @@ struct Config {
   QueueConfig queue;
   std::vector<SourceConfig> sources;
   ProfilesConfig profiles;
+  CommandsConfig commands;  // downlink commands (docs/commands.md)
   // Normalized YAML of each top-level section ("uplink", "queue", ...), to
   // tell on reload what changed.
   std::map<std::string, std::string> section_fingerprints;
