@@ -1,0 +1,177 @@
+# Shared by scripts/cross, scripts/test-arm and scripts/test-arm-full (sourced):
+# what a Debian 12 amd64 machine needs to cross-build telemetry-gateway for
+# arm64/armhf and run the result under qemu-user-static, and the one function
+# that installs it.
+#
+#   tgw_cross_ensure ARCH [qemu] [deb]   install (or, with TGW_NO_INSTALL=1 or
+#                                        not root, only check) what ARCH needs
+#
+# Bad input: a missing package, a package not available for ARCH, no qemu,
+# not root: it prints what to install and returns non-zero. If it added the
+# foreign architecture itself and then failed, it purges whatever it had
+# installed for that architecture and removes the architecture again
+# (dpkg --remove-architecture), so the machine is left as it was.
+
+# shellcheck source=deps.sh
+. "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
+
+tgw_cross_triplet() {
+  case "$1" in
+    arm64) echo aarch64-linux-gnu ;;
+    armhf) echo arm-linux-gnueabihf ;;
+    amd64) echo x86_64-linux-gnu ;;
+    *) echo "error: unsupported architecture '$1' (arm64, armhf, amd64)" >&2; return 64 ;;
+  esac
+}
+tgw_cross_qemu() {
+  case "$1" in
+    arm64) echo qemu-aarch64-static ;;
+    armhf) echo qemu-arm-static ;;
+    *) echo "" ;;
+  esac
+}
+tgw_cross_toolchain() { echo "cmake/toolchains/$(tgw_cross_triplet "$1").cmake"; }
+
+# The -dev packages of scripts/deps.sh that carry libraries for the target
+# (Architecture != all, Multi-Arch != foreign) get ":ARCH"; header-only ones
+# (nlohmann-json3-dev, libexpected-dev, libcli11-dev) stay native. Derived
+# from deps.sh so a new dependency there is cross-installed too.
+tgw_cross_target_libs() {
+  local arch=$1 p info a ma
+  for p in "${TGW_APT_PACKAGES[@]}"; do
+    case "$p" in lib*-dev|*-dev) ;; *) continue ;; esac
+    info=$(apt-cache show --no-all-versions "$p" 2>/dev/null) || { echo "$p:$arch"; continue; }
+    a=$(awk '/^Architecture:/ {print $2; exit}' <<<"$info")
+    ma=$(awk '/^Multi-Arch:/ {print $2; exit}' <<<"$info")
+    if [ "$a" = all ] || [ "$ma" = foreign ]; then continue; fi
+    echo "$p:$arch"
+  done
+  # Paho C++'s CMake config looks up the C library's config: install the
+  # target's libpaho-mqtt-dev explicitly (a dependency of the C++ one, listed
+  # so it is never left out).
+  echo "libpaho-mqtt-dev:$arch"
+}
+
+# Everything ARCH needs. $2 = qemu: also the emulator; $3 = deb: also the
+# Debian packaging tools.
+tgw_cross_packages() {
+  local arch=$1 want_qemu=${2:-} want_deb=${3:-}
+  local native
+  native=$(dpkg --print-architecture)
+  local pk=()
+  if [ "$arch" != "$native" ]; then
+    pk+=("crossbuild-essential-$arch" "pkgconf:$arch")
+    # shellcheck disable=SC2207
+    pk+=($(tgw_cross_target_libs "$arch" | sort -u))
+  fi
+  # Header-only and tools, native (they are in deps.sh anyway).
+  pk+=(cmake ninja-build pkgconf nlohmann-json3-dev libexpected-dev libcli11-dev)
+  if [ "$want_qemu" = qemu ] && [ "$arch" != "$native" ]; then pk+=(qemu-user-static mosquitto mosquitto-clients); fi
+  if [ "$want_deb" = deb ]; then pk+=(debhelper dpkg-dev fakeroot lintian rsync); fi
+  printf '%s\n' "${pk[@]}"
+}
+
+tgw_cross_missing() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+  done
+}
+
+# Remove a foreign architecture this run added: purge its packages first
+# (dpkg refuses to remove an architecture that is still in use).
+tgw_cross_rollback_arch() {
+  local arch=$1 pkgs
+  pkgs=$(dpkg-query -W -f='${binary:Package} ${Architecture} ${db:Status-Abbrev}\n' 2>/dev/null |
+    awk -v a="$arch" '$2 == a && $3 !~ /^un/ {print $1}')
+  if [ -n "$pkgs" ]; then
+    echo "==> rolling back: purging the $arch packages this run installed" >&2
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq $pkgs >/dev/null 2>&1 ||
+      dpkg --purge --force-depends $pkgs >/dev/null 2>&1 || true
+  fi
+  if dpkg --remove-architecture "$arch"; then
+    echo "==> rolled back: removed foreign architecture $arch (it was added by this run)" >&2
+    apt-get update -qq >/dev/null 2>&1 || true
+  else
+    echo "warning: could not remove foreign architecture $arch; remove it with: dpkg --remove-architecture $arch" >&2
+  fi
+}
+
+tgw_cross_ensure() {
+  local arch=$1 want_qemu=${2:-} want_deb=${3:-}
+  local native triplet
+  native=$(dpkg --print-architecture)
+  triplet=$(tgw_cross_triplet "$arch") || return 64
+  local can_install=1
+  if [ "${TGW_NO_INSTALL:-0}" = 1 ] || [ "$(id -u)" -ne 0 ]; then can_install=0; fi
+
+  local added_arch=0
+  if [ "$arch" != "$native" ] && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+    if [ "$can_install" = 0 ]; then
+      echo "error: foreign architecture $arch is not configured. As root run:" >&2
+      echo "  dpkg --add-architecture $arch && apt-get update" >&2
+      echo "  apt-get install --no-install-recommends crossbuild-essential-$arch pkgconf:$arch <lib*-dev:$arch of scripts/deps.sh>" >&2
+      echo "(or run this script as root without TGW_NO_INSTALL=1: it installs them)" >&2
+      return 2
+    fi
+    echo "==> dpkg --add-architecture $arch"
+    dpkg --add-architecture "$arch"
+    added_arch=1
+    if ! apt-get update -qq; then
+      echo "error: apt-get update failed after adding $arch" >&2
+      tgw_cross_rollback_arch "$arch"
+      return 2
+    fi
+  fi
+
+  local wanted missing
+  mapfile -t wanted < <(tgw_cross_packages "$arch" "$want_qemu" "$want_deb")
+  mapfile -t missing < <(tgw_cross_missing "${wanted[@]}")
+  [ "${#missing[@]}" -eq 0 ] && return 0
+
+  if [ "$can_install" = 0 ]; then
+    echo "error: missing packages for the $arch build: ${missing[*]}" >&2
+    echo "install them as root with:" >&2
+    echo "  apt-get install --no-install-recommends ${missing[*]}" >&2
+    [ "$added_arch" = 1 ] && tgw_cross_rollback_arch "$arch"
+    return 2
+  fi
+  echo "==> installing for $arch: ${missing[*]}"
+  local log
+  log=$(mktemp)
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+    # One stale package list is the usual cause: update once and retry.
+    apt-get update -qq >/dev/null 2>&1 || true
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+      grep -E '^(E:|Package |  Depends:| [a-z0-9.+-]+ : Depends)' "$log" | head -n 20 >&2 || tail -n 20 "$log" >&2
+      echo "error: could not install the $arch build dependencies: ${missing[*]}" >&2
+      echo "  (a package that does not exist for $arch, or no access to the Debian archive;" >&2
+      echo "   try: apt-get install --no-install-recommends ${missing[*]})" >&2
+      rm -f "$log"
+      [ "$added_arch" = 1 ] && tgw_cross_rollback_arch "$arch"
+      return 2
+    fi
+  fi
+  rm -f "$log"
+}
+
+# qemu-user through binfmt_misc, for target programs started by other target
+# programs (tests that exec the daemon, dpkg in a foreign chroot). Registers
+# Debian's qemu-user-static entries (/usr/lib/binfmt.d, flag F: works in a
+# chroot) if systemd-binfmt / binfmt-support did not. Needs root.
+tgw_cross_binfmt() {
+  local arch=$1 name conf
+  case "$arch" in arm64) name=qemu-aarch64 ;; armhf) name=qemu-arm ;; *) return 0 ;; esac
+  if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
+    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null || {
+      echo "error: binfmt_misc is not available (modprobe binfmt_misc; mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc)" >&2
+      return 2
+    }
+  fi
+  [ -e "/proc/sys/fs/binfmt_misc/$name" ] && return 0
+  conf=/usr/lib/binfmt.d/$name.conf
+  [ -f "$conf" ] || { echo "error: $conf missing: apt-get install qemu-user-static" >&2; return 2; }
+  grep -v '^#' "$conf" >/proc/sys/fs/binfmt_misc/register || {
+    echo "error: could not register $name with binfmt_misc" >&2; return 2; }
+}
