@@ -37,14 +37,25 @@ tgw_cross_toolchain() { echo "cmake/toolchains/$(tgw_cross_triplet "$1").cmake";
 # (nlohmann-json3-dev, libexpected-dev, libcli11-dev) stay native. Derived
 # from deps.sh so a new dependency there is cross-installed too.
 tgw_cross_target_libs() {
-  local arch=$1 p info a ma
+  local arch=$1 p devs=()
   for p in "${TGW_APT_PACKAGES[@]}"; do
-    case "$p" in lib*-dev|*-dev) ;; *) continue ;; esac
-    info=$(apt-cache show --no-all-versions "$p" 2>/dev/null) || { echo "$p:$arch"; continue; }
-    a=$(awk '/^Architecture:/ {print $2; exit}' <<<"$info")
-    ma=$(awk '/^Multi-Arch:/ {print $2; exit}' <<<"$info")
-    if [ "$a" = all ] || [ "$ma" = foreign ]; then continue; fi
-    echo "$p:$arch"
+    case "$p" in *-dev) devs+=("$p") ;; esac
+  done
+  # One apt-cache call (it is slow with several architectures' lists):
+  # print the ones that are neither Architecture: all nor Multi-Arch: foreign;
+  # a package apt does not know is kept (the install then says so).
+  local known
+  known=$(apt-cache show --no-all-versions "${devs[@]}" 2>/dev/null | awk '
+    /^Package:/ {p=$2; a=""; m=""}
+    /^Architecture:/ {a=$2}
+    /^Multi-Arch:/ {m=$2}
+    /^$/ && p != "" {print p, (a == "all" || m == "foreign") ? "native" : "target"; p=""}
+    END {if (p != "") print p, (a == "all" || m == "foreign") ? "native" : "target"}')
+  for p in "${devs[@]}"; do
+    case "$(awk -v p="$p" '$1 == p {print $2; exit}' <<<"$known")" in
+      native) ;;
+      *) echo "$p:$arch" ;;
+    esac
   done
   # Paho C++'s CMake config looks up the C library's config: install the
   # target's libpaho-mqtt-dev explicitly (a dependency of the C++ one, listed
