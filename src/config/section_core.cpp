@@ -24,17 +24,84 @@ void parseLogging(MapReader r, LoggingConfig& out) {
   r.finish();
 }
 
+namespace {
+
+std::vector<std::pair<std::string, std::string>> uplinkUrls(const UplinkConfig& out) {
+  std::vector<std::pair<std::string, std::string>> urls{{"url", out.url}};
+  for (std::size_t i = 0; i < out.endpoints.size(); ++i) {
+    urls.emplace_back(fmt::format("endpoints[{}]", i), out.endpoints[i]);
+  }
+  return urls;
+}
+
+// uplink.aws: SigV4-signed WebSocket URLs (see docs/uplink.md).
+void parseUplinkAws(MapReader a, UplinkConfig& out) {
+  auto& aws = out.aws;
+  aws.enabled = a.boolean("sigv4", a.present());
+  aws.region = a.str("region", aws.region);
+  aws.service = a.str("service", aws.service);
+  aws.credentials_file = a.str("credentials_file", aws.credentials_file);
+  aws.access_key_id = a.secret("access_key_id");
+  aws.secret_access_key = a.secret("secret_access_key");
+  aws.session_token = a.secret("session_token");
+  aws.expires_s = static_cast<int>(a.integer("expires_s", aws.expires_s, 1, 604800));
+  aws.signed_host = a.str("signed_host", aws.signed_host);
+  if (aws.enabled) {
+    if (aws.region.empty()) a.errorKey("region", "required for SigV4 (e.g. eu-west-1)");
+    if (aws.credentials_file.empty() && (aws.access_key_id.empty() || aws.secret_access_key.empty())) {
+      a.errorKey("credentials_file", "SigV4 needs credentials_file, or access_key_id and secret_access_key "
+                                     "(e.g. access_key_id: ${AWS_ACCESS_KEY_ID})");
+    }
+    bool any_wss = false;
+    for (const auto& [key, url] : uplinkUrls(out)) any_wss = any_wss || url.starts_with("wss://");
+    if (!any_wss) a.errorKey("sigv4", "SigV4 signs wss:// URLs: set uplink.url or an endpoint to wss://host/mqtt");
+  }
+  a.finish();
+}
+
+// uplink.modem: the SIM7080G MQTT fallback.
+void parseUplinkModem(MapReader m, ModemUplinkConfig& out) {
+  out.enabled = m.boolean("enabled", m.present());
+  out.device = m.str("device", out.device);
+  out.baud = static_cast<int>(m.integer("baud", out.baud, 1200, 4000000));
+  out.url = m.str("url", out.url);
+  out.client_id = m.str("client_id", out.client_id);
+  out.username = m.str("username", out.username);
+  out.password = m.secret("password");
+  out.keepalive_s = static_cast<int>(m.integer("keepalive_s", out.keepalive_s, 0, 65535));
+  out.tls = m.boolean("tls", out.tls);
+  out.tls_ca_name = m.str("tls_ca_name", out.tls_ca_name);
+  out.tls_cert_name = m.str("tls_cert_name", out.tls_cert_name);
+  out.command_timeout_ms = static_cast<int>(m.integer("command_timeout_ms", out.command_timeout_ms, 100, 600000));
+  out.connect_timeout_ms = static_cast<int>(m.integer("connect_timeout_ms", out.connect_timeout_ms, 100, 600000));
+  out.health_interval_s = static_cast<int>(m.integer("health_interval_s", out.health_interval_s, 1, 3600));
+  out.inflight_window = static_cast<int>(m.integer("inflight_window", out.inflight_window, 1, 64));
+  out.failover_after_s = static_cast<int>(m.integer("failover_after_s", out.failover_after_s, 0, 86400));
+  if (out.enabled) {
+    if (out.device.empty()) m.errorKey("device", "required: the modem's AT port (e.g. /dev/ttyUSB2)");
+    if (out.url.empty()) m.errorKey("url", "required: the broker as the modem reaches it, host:port");
+    if (out.url.find("://") != std::string::npos) {
+      m.errorKey("url", fmt::format("'{}': the SIM7080 takes host:port without a scheme (TLS: tls: true)", out.url));
+    }
+  }
+  m.finish();
+}
+
+}  // namespace
+
 void parseUplink(MapReader r, UplinkConfig& out) {
   out.type = r.choice("type", out.type, {"mqtt", "stdout"});
   out.url = r.str("url", out.url);
-  {
-    const std::string_view url = out.url;
+  out.endpoints = r.strList("endpoints");
+  if (!out.endpoints.empty() && !r.has("url")) out.url = out.endpoints.front();
+  out.prefer_retry_s = static_cast<int>(r.integer("prefer_retry_s", out.prefer_retry_s, 0, 86400));
+  for (const auto& [key, url] : uplinkUrls(out)) {
     const bool ok = url.starts_with("mqtt://") || url.starts_with("mqtts://") || url.starts_with("tcp://") ||
                     url.starts_with("ssl://") || url.starts_with("ws://") || url.starts_with("wss://");
     if (!ok) {
-      r.errorKey("url", fmt::format("'{}' is not a broker URL (mqtt://host:1883, mqtts://host:8883, "
-                                    "ws://host:port/path, wss://host:port/path)",
-                                    out.url));
+      r.errorKey(key, fmt::format("'{}' is not a broker URL (mqtt://host:1883, mqtts://host:8883, "
+                                  "ws://host:port/path, wss://host:port/path)",
+                                  url));
     }
   }
   out.protocol = r.choice("protocol", out.protocol, {"3.1.1", "5"});
@@ -49,8 +116,10 @@ void parseUplink(MapReader r, UplinkConfig& out) {
   out.password = r.secret("password");
 
   MapReader tls = r.map("tls");
-  out.tls.enabled = tls.boolean("enabled", out.url.starts_with("mqtts://") || out.url.starts_with("ssl://") ||
-                                               out.url.starts_with("wss://"));
+  out.tls.enabled = tls.boolean("enabled", out.endpoints.empty() && (out.url.starts_with("mqtts://") ||
+                                                                      out.url.starts_with("ssl://") ||
+                                                                      out.url.starts_with("wss://")));
+  out.tls.alpn = tls.strList("alpn");
   out.tls.ca_file = tls.existingFile("ca_file");
   out.tls.ca_dir = tls.existingFile("ca_dir", true);
   out.tls.cert_file = tls.existingFile("cert_file");
@@ -101,6 +170,8 @@ void parseUplink(MapReader r, UplinkConfig& out) {
   }
   out.will_topic = r.str("will_topic", out.will_topic);
   out.shutdown_timeout_ms = static_cast<int>(r.integer("shutdown_timeout_ms", out.shutdown_timeout_ms, 0, 60000));
+  parseUplinkAws(r.map("aws"), out);
+  parseUplinkModem(r.map("modem"), out.modem);
   r.finish();
 }
 

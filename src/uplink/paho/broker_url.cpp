@@ -15,8 +15,17 @@ std::string hostPort(const BrokerUrl& u) {
 }
 }  // namespace
 
-std::string BrokerUrl::pahoUri() const { return (tls ? "ssl://" : "tcp://") + hostPort(*this); }
-std::string BrokerUrl::display() const { return (tls ? "mqtts://" : "mqtt://") + hostPort(*this); }
+std::string BrokerUrl::hostPort() const { return tgw::uplink::hostPort(*this); }
+
+std::string BrokerUrl::pahoUri() const {
+  if (websocket) return (tls ? "wss://" : "ws://") + hostPort() + path;
+  return (tls ? "ssl://" : "tcp://") + hostPort();
+}
+
+std::string BrokerUrl::display() const {
+  if (websocket) return (tls ? "wss://" : "ws://") + hostPort() + path.substr(0, path.find('?'));
+  return (tls ? "mqtts://" : "mqtt://") + hostPort();
+}
 
 bool BrokerUrl::hostIsIp() const {
   unsigned char buf[16];
@@ -36,15 +45,21 @@ Expected<BrokerUrl> parseBrokerUrl(std::string_view url, bool force_tls) {
   } else if (scheme == "mqtts" || scheme == "ssl") {
     out.tls = true;
   } else if (scheme == "ws" || scheme == "wss") {
-    return makeError(Errc::kUnsupported,
-                     fmt::format("uplink.url '{}': WebSocket transport is not supported by this build yet; use "
-                                 "mqtt:// or mqtts://", url));
+    out.tls = scheme == "wss";
+    out.websocket = true;
   } else {
     return makeError(Errc::kConfig, fmt::format("uplink.url '{}': unknown scheme '{}'", url, scheme));
   }
   out.tls = out.tls || force_tls;
   std::string_view rest = url.substr(sep + 3);
-  if (const auto slash = rest.find('/'); slash != std::string_view::npos) rest = rest.substr(0, slash);
+  if (const auto slash = rest.find_first_of("/?"); slash != std::string_view::npos) {
+    if (out.websocket) out.path = std::string(rest.substr(slash));
+    rest = rest.substr(0, slash);
+  }
+  if (out.websocket && (out.path.empty() || out.path.front() != '/')) out.path = "/mqtt" + out.path;
+  if (out.websocket && out.path.find_first_of(" \r\n") != std::string::npos) {
+    return makeError(Errc::kConfig, fmt::format("uplink.url '{}': the path must not contain spaces", url));
+  }
   std::string_view port_text;
   if (rest.starts_with('[')) {
     const auto close = rest.find(']');
@@ -61,7 +76,7 @@ Expected<BrokerUrl> parseBrokerUrl(std::string_view url, bool force_tls) {
     out.host = std::string(rest);
   }
   if (out.host.empty()) return makeError(Errc::kConfig, fmt::format("uplink.url '{}' has no host", url));
-  out.port = out.tls ? 8883 : 1883;
+  out.port = out.websocket ? (out.tls ? 443 : 80) : (out.tls ? 8883 : 1883);
   if (!port_text.empty()) {
     int port = 0;
     const auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);

@@ -12,14 +12,18 @@ struct BrokerUrl {
   std::string host;  // without IPv6 brackets
   int port = 1883;
   bool tls = false;
-  [[nodiscard]] std::string pahoUri() const;   // tcp://host:port or ssl://host:port
-  [[nodiscard]] std::string display() const;   // mqtt://host:port or mqtts://host:port
+  bool websocket = false;
+  std::string path;  // WebSocket only: "/mqtt" (may carry a query)
+  [[nodiscard]] std::string pahoUri() const;   // tcp://, ssl://, ws:// or wss://host:port[/path]
+  // mqtt://host:port, mqtts://host:port, ws://host:port/path, wss://... (without any query: no signatures in logs)
+  [[nodiscard]] std::string display() const;
+  [[nodiscard]] std::string hostPort() const;  // host:port ([v6]:port)
   [[nodiscard]] bool hostIsIp() const;
 };
 
 // Accepts mqtt://, tcp://, mqtts://, ssl:// (port optional: 1883 / 8883).
-// `force_tls` (uplink.tls.enabled) turns a plain URL into TLS. ws:// and
-// wss:// are rejected here (WebSocket transport is not implemented yet).
+// ws:// (80) and wss:// (443) with a path (default /mqtt).
+// `force_tls` (uplink.tls.enabled) turns a plain URL into TLS.
 Expected<BrokerUrl> parseBrokerUrl(std::string_view url, bool force_tls);
 
 }  // namespace tgw::uplink

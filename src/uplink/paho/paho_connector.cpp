@@ -8,6 +8,7 @@
 #include "uplink/paho/paho_uplink_impl.hpp"
 #include "uplink/paho/reason_codes.hpp"
 #include "uplink/paho/tls_probe.hpp"
+#include "uplink/paho/ws_probe.hpp"
 
 namespace tgw::uplink {
 
@@ -36,7 +37,7 @@ void PahoUplink::Impl::ensureClient() {
   if (client_) return;
   mqtt::create_options create(v5_ ? MQTTVERSION_5 : MQTTVERSION_3_1_1);
   // No Paho persistence (nullptr): durability is the SQLite queue's job.
-  client_ = std::make_unique<mqtt::async_client>(url_->pahoUri(), cfg_.client_id, create, nullptr);
+  client_ = std::make_unique<mqtt::async_client>(endpoints_.front().pahoUri(), cfg_.client_id, create, nullptr);
   client_->set_connection_lost_handler([this](const std::string& cause) { onConnectionLost(cause); });
   client_->set_message_callback([this](mqtt::const_message_ptr msg) { onMessageArrived(msg); });
 }
@@ -80,6 +81,42 @@ Expected<void> PahoUplink::Impl::diagnoseTls(const std::string& key_password) {
   auto result = probeTls(probe);
   if (!result) return tl::unexpected(result.error());
   return {};
+}
+
+Expected<void> PahoUplink::Impl::diagnoseWebSocket(const std::string& key_password) {
+  WsProbeOptions probe;
+  probe.host = url_->host;
+  probe.port = url_->port;
+  probe.tls = url_->tls;
+  probe.path = attempt_uri_.substr(attempt_uri_.find('/', attempt_uri_.find("://") + 3));
+  probe.tls_cfg = cfg_.tls;
+  probe.key_password = key_password;
+  probe.timeout = std::chrono::seconds(cfg_.connect_timeout_s);
+  probe.cancelled = [this] {
+    std::lock_guard lk(mu_);
+    return stop_requested_;
+  };
+  auto result = probeWebSocket(probe);
+  if (!result) return tl::unexpected(result.error());
+  if (result->status == 101) return {};  // the upgrade works: Paho's failure was later (MQTT level)
+  std::string text = fmt::format("WebSocket upgrade refused by {}: {}", url_->display(), result->status_line);
+  if (result->server_date) {
+    const auto skew = std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - *result->server_date);
+    if (skew > std::chrono::minutes(5) || skew < -std::chrono::minutes(5)) {
+      text += fmt::format("; the gateway clock is {} s {} the server's (SigV4 signatures are accepted within 5 "
+                          "minutes): fix the system time (NTP)",
+                          std::abs(skew.count()), skew.count() > 0 ? "ahead of" : "behind");
+    }
+  }
+  if (cfg_.aws.enabled && (result->status == 403 || result->status == 401)) {
+    text += " (SigV4: check the credentials, region, IoT policy and the clock)";
+  }
+  return makeError(result->status == 403 || result->status == 401 ? Errc::kPermission : Errc::kUnavailable, text);
+}
+
+bool PahoUplink::Impl::preferredReachable() {
+  const BrokerUrl& pref = endpoints_.front();
+  return tcpReachable(pref.host, pref.port, std::chrono::seconds(cfg_.connect_timeout_s));
 }
 
 Expected<void> PahoUplink::Impl::connectOnce() {
@@ -127,6 +164,11 @@ Expected<void> PahoUplink::Impl::connectOnce() {
       std::string key_password;
       if (!cfg_.tls.key_password.empty()) key_password = cfg_.tls.key_password.resolve().value_or("");
       if (auto diag = diagnoseTls(key_password); !diag) return diag;
+    }
+    if (url_->websocket && waited.error().code == Errc::kUnavailable) {
+      std::string key_password;
+      if (url_->tls && !cfg_.tls.key_password.empty()) key_password = cfg_.tls.key_password.resolve().value_or("");
+      if (auto diag = diagnoseWebSocket(key_password); !diag) return diag;
     }
     return waited;
   }
@@ -203,9 +245,11 @@ Expected<void> PahoUplink::Impl::afterConnect() {
   return {};
 }
 
-void PahoUplink::Impl::noteFailure(const Error& error, std::chrono::milliseconds delay) {
+void PahoUplink::Impl::noteFailure(const Error& error, std::chrono::milliseconds delay, const std::string& next) {
   const auto now = clock_.monotonic();
-  const std::string retry = fmt::format("; retrying in {:g} s", static_cast<double>(delay.count()) / 1000.0);
+  const std::string retry = next.empty()
+                                ? fmt::format("; retrying in {:g} s", static_cast<double>(delay.count()) / 1000.0)
+                                : fmt::format("; trying {} next", next);
   std::lock_guard lk(mu_);
   stats_.last_error = error.message + retry;
   if (error.message != logged_error_) {
@@ -242,8 +286,11 @@ void PahoUplink::Impl::linkDown(std::unique_lock<std::mutex>& /*lk*/, const std:
 
 void PahoUplink::Impl::connectorMain() {
   Backoff backoff(cfg_.reconnect, std::random_device{}());
+  std::size_t tried_in_round = 0;  // endpoints that failed since the last success / backoff
   std::unique_lock lk(mu_);
   while (!stop_requested_) {
+    url_ = endpoints_[current_];
+    stats_.broker = url_->display();
     stats_.state = LinkState::kConnecting;
     lk.unlock();
     auto result = connectOnce();
@@ -252,6 +299,18 @@ void PahoUplink::Impl::connectorMain() {
     if (result && link_lost_) result = makeError(Errc::kUnavailable, lost_cause_);
     if (!result) {
       stats_.state = LinkState::kDisconnected;
+      ++tried_in_round;
+      if (tried_in_round < endpoints_.size()) {
+        // Fall back to the next endpoint at once; back off only when all failed.
+        const std::size_t next = (current_ + 1) % endpoints_.size();
+        lk.unlock();
+        noteFailure(result.error(), std::chrono::milliseconds(0), endpoints_[next].display());
+        lk.lock();
+        current_ = next;
+        continue;
+      }
+      tried_in_round = 0;
+      current_ = last_good_;  // the next round starts with what worked last
       const auto delay = backoff.next();
       lk.unlock();
       noteFailure(result.error(), delay);
@@ -260,6 +319,12 @@ void PahoUplink::Impl::connectorMain() {
       reconnect_requested_ = false;
       continue;
     }
+    tried_in_round = 0;
+    if (current_ != last_good_ || (current_ != 0 && endpoints_.size() > 1)) {
+      log_->info("using endpoint {} ({} of {}); it is tried first from now on", url_->display(), current_ + 1,
+                 endpoints_.size());
+    }
+    last_good_ = current_;
     if (!logged_error_.empty()) {
       log_->info("connected to {} after {} failed attempt(s)", url_->display(), backoff.failures());
       logged_error_.clear();
@@ -269,17 +334,43 @@ void PahoUplink::Impl::connectorMain() {
     stats_.last_error.clear();
     ++stats_.connects;
     pushEvent({Event::Kind::kConnected, 0, {}, {}, 0});
-    cv_.wait(lk, [&] { return stop_requested_ || link_lost_ || reconnect_requested_; });
+    const auto woken = [&] { return stop_requested_ || link_lost_ || reconnect_requested_; };
+    bool switch_to_preferred = false;
+    if (current_ != 0 && cfg_.prefer_retry_s > 0) {
+      // On a fallback endpoint: every prefer_retry_s look whether the
+      // preferred one is reachable again, and if so move back to it.
+      while (!cv_.wait_for(lk, std::chrono::seconds(cfg_.prefer_retry_s), woken)) {
+        lk.unlock();
+        const bool reachable = preferredReachable();
+        lk.lock();
+        if (reachable && !woken()) {
+          switch_to_preferred = true;
+          break;
+        }
+        log_->debug("preferred endpoint {} still unreachable; staying on {}", endpoints_.front().display(),
+                    url_->display());
+      }
+    } else {
+      cv_.wait(lk, woken);
+    }
     if (stop_requested_) break;
     // A connection that dies at once does not reset the backoff: a broker
     // that accepts and drops every session is not hammered every second.
     if (clock_.monotonic() - connected_at >= std::chrono::milliseconds(cfg_.reconnect.stable_after_ms)) {
       backoff.reset();
     }
-    if (reconnect_requested_) {
+    if (reconnect_requested_ || (switch_to_preferred && !link_lost_)) {
+      const bool requested = reconnect_requested_;
       reconnect_requested_ = false;
-      linkDown(lk, "reconnect requested");
-      log_->info("reconnecting to {} (requested)", url_->display());
+      if (requested) {
+        linkDown(lk, "reconnect requested");
+        log_->info("reconnecting to {} (requested)", url_->display());
+      } else {
+        linkDown(lk, "moving back to the preferred endpoint " + endpoints_.front().display());
+        log_->info("preferred endpoint {} is reachable again: moving back from {}", endpoints_.front().display(),
+                   url_->display());
+        current_ = 0;
+      }
       lk.unlock();
       try {
         client_->disconnect(0)->wait_for(std::chrono::seconds(2));

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "uplink/aws/credentials.hpp"
 #include "uplink/paho/ca_bundle.hpp"
 #include "uplink/paho/paho_uplink_impl.hpp"
 #include "uplink/paho/resolve.hpp"
@@ -69,6 +70,15 @@ Expected<void> PahoUplink::Impl::prepareAttempt(mqtt::connect_options& opts) {
     });
     if (!resolved) return resolved;
   }
+  // Which endpoint this attempt goes to (Paho's client keeps the URI it was
+  // created with; the server list of the options overrides it per attempt).
+  attempt_uri_ = url_->pahoUri();
+  if (url_->websocket && url_->tls && cfg_.aws.enabled) {
+    auto path = signedPath();  // credentials re-read, fresh signature
+    if (!path) return tl::unexpected(path.error());
+    attempt_uri_ = "wss://" + url_->hostPort() + *path;
+  }
+  opts.set_servers(std::make_shared<mqtt::string_collection>(std::vector<std::string>{attempt_uri_}));
   const auto will = statusMessages(false, "unexpected_disconnect");
   if (!will.empty()) {
     const Message* w = &will.front();
@@ -124,12 +134,33 @@ Expected<void> PahoUplink::Impl::prepareAttempt(mqtt::connect_options& opts) {
   ssl.set_verify(tls.verify_server && tls.verify_hostname);
   ssl.set_enabled_cipher_suites(kTls12Ciphers);
   ssl.set_ssl_version(MQTT_SSL_VERSION_TLS_1_2);
+  // ALPN (e.g. x-amzn-mqtt-ca for AWS IoT Core MQTT on port 443): Paho C
+  // 1.3.12 passes MQTTAsync_SSLOptions.protos to SSL_set_alpn_protos.
+  if (!tls.alpn.empty()) ssl.set_alpn_protos(tls.alpn);
   // No ssl_options::set_error_handler: Paho C++ 1.2.0 hands Paho C a
   // pointer to a temporary copy of the options as the callback context
   // (use after scope, found by ASan). TLS failures are explained by our own
   // handshake in diagnoseTls() instead.
   opts.set_ssl(ssl);
   return {};
+}
+
+Expected<std::string> PahoUplink::Impl::signedPath() {
+  const auto now = clock_.now();
+  auto loaded = aws::loadCredentials(cfg_.aws, now);
+  if (!loaded) return tl::unexpected(loaded.error());
+  if (loaded->expiration && *loaded->expiration - now < std::chrono::minutes(5)) {
+    log_->warn("AWS credentials ({}) expire in {} s; refresh them soon", loaded->source,
+               std::chrono::duration_cast<std::chrono::seconds>(*loaded->expiration - now).count());
+  }
+  aws::PresignParams p;
+  p.host = cfg_.aws.signed_host.empty() ? url_->hostPort() : cfg_.aws.signed_host;
+  p.path = url_->path.substr(0, url_->path.find('?'));
+  p.region = cfg_.aws.region;
+  p.service = cfg_.aws.service;
+  p.expires_s = cfg_.aws.expires_s;
+  p.now = now;
+  return aws::presignWebSocketPath(p, loaded->credentials);
 }
 
 }  // namespace tgw::uplink

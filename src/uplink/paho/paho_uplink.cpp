@@ -39,11 +39,12 @@ UplinkStats PahoUplink::stats() const { return impl_->stats(); }
 
 PahoUplink::Impl::Impl(EventLoop& loop, config::UplinkConfig cfg, const Clock& clock)
     : loop_(loop), cfg_(std::move(cfg)), clock_(clock), log_(log::get("uplink")), v5_(cfg_.protocol == "5") {
-  if (auto url = parseBrokerUrl(cfg_.url, cfg_.tls.enabled)) {
+  if (cfg_.endpoints.empty()) cfg_.endpoints.push_back(cfg_.url);
+  if (auto url = parseBrokerUrl(cfg_.endpoints.front(), cfg_.tls.enabled)) {
     url_ = *url;
     stats_.broker = url_->display();
   } else {
-    stats_.broker = cfg_.url;
+    stats_.broker = cfg_.endpoints.front();
   }
 }
 
@@ -53,8 +54,18 @@ PahoUplink::Impl::~Impl() {
 }
 
 Expected<void> PahoUplink::Impl::start() {
-  auto url = parseBrokerUrl(cfg_.url, cfg_.tls.enabled);
-  if (!url) return tl::unexpected(url.error());
+  std::vector<BrokerUrl> endpoints;
+  for (const auto& text : cfg_.endpoints) {
+    auto parsed = parseBrokerUrl(text, cfg_.tls.enabled);
+    if (!parsed) return tl::unexpected(parsed.error());
+    endpoints.push_back(*parsed);
+  }
+  if (cfg_.aws.enabled) {
+    bool any = false;
+    for (const auto& e : endpoints) any = any || (e.websocket && e.tls);
+    if (!any) return makeError(Errc::kConfig, "uplink.aws.sigv4 signs wss:// URLs, but no endpoint is wss://");
+  }
+  const BrokerUrl* url = &endpoints.front();
   if (cfg_.inflight_window < 1 || cfg_.inflight_window >= cfg_.max_inflight) {
     return makeError(Errc::kConfig, fmt::format("uplink.inflight_window ({}) must be between 1 and max_inflight-1 ({}) "
                                                 "(Paho stalls ~1 s per message when its own window is full)",
@@ -78,7 +89,9 @@ Expected<void> PahoUplink::Impl::start() {
   }
   std::lock_guard lk(mu_);
   if (started_) return makeError(Errc::kBusy, "uplink already started");
-  url_ = *url;
+  endpoints_ = std::move(endpoints);
+  current_ = last_good_ = 0;
+  url_ = endpoints_.front();
   started_ = true;
   stop_requested_ = false;
   stats_.state = LinkState::kDisconnected;

@@ -49,7 +49,11 @@ class PahoUplink::Impl : public std::enable_shared_from_this<PahoUplink::Impl> {
   Expected<void> afterConnect();
   Expected<void> waitToken(const mqtt::token_ptr& tok, std::chrono::milliseconds timeout, std::string_view what);
   Expected<void> diagnoseTls(const std::string& key_password);
-  void noteFailure(const Error& error, std::chrono::milliseconds delay);
+  Expected<void> diagnoseWebSocket(const std::string& key_password);
+  Expected<std::string> signedPath();  // SigV4: a fresh presigned path + query for url_
+  bool preferredReachable();           // TCP connect to endpoints_[0] (connector thread)
+  // `next`: the endpoint tried at once instead of backing off.
+  void noteFailure(const Error& error, std::chrono::milliseconds delay, const std::string& next = {});
   void linkDown(std::unique_lock<std::mutex>& lk, const std::string& reason);
   std::vector<Message> statusMessages(bool online, std::string_view reason) noexcept;
   void publishAndWait(const std::vector<Message>& msgs, std::chrono::milliseconds timeout);
@@ -76,7 +80,13 @@ class PahoUplink::Impl : public std::enable_shared_from_this<PahoUplink::Impl> {
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
   bool v5_ = false;
-  std::optional<BrokerUrl> url_;
+  std::optional<BrokerUrl> url_;  // the endpoint of the current attempt
+  // uplink.endpoints (or {uplink.url}) in order of preference. Connector
+  // thread after start(); current_/last_good_ index into it.
+  std::vector<BrokerUrl> endpoints_;
+  std::size_t current_ = 0;
+  std::size_t last_good_ = 0;
+  std::string attempt_uri_;  // what Paho connects to this attempt (signed URL for SigV4; never logged)
 
   class PublishListener : public mqtt::iaction_listener {
    public:

@@ -180,7 +180,10 @@ Expected<TlsProbeResult> probeTls(const TlsProbeOptions& o) {
   std::unique_ptr<SSL, SslFree> ssl(SSL_new(ctx->get()));
   if (!ssl) return makeError(Errc::kInternal, "SSL_new: " + opensslError("out of memory"));
   SSL_set_fd(ssl.get(), sock.fd);
-  const BrokerUrl url{o.host, o.port, true};
+  BrokerUrl url;
+  url.host = o.host;
+  url.port = o.port;
+  url.tls = true;
   if (!url.hostIsIp()) SSL_set_tlsext_host_name(ssl.get(), o.host.c_str());
   if (o.tls.verify_server && o.tls.verify_hostname) {
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl.get());

@@ -37,10 +37,31 @@ TEST(BrokerUrl, HostIsIp) {
 
 TEST(BrokerUrl, RejectsBadInput) {
   for (const char* bad : {"broker:1883", "http://h", "mqtt://", "mqtt://h:0", "mqtt://h:70000", "mqtt://h:x",
-                          "mqtt://[::1", "ws://h:80/mqtt", "wss://h/mqtt"}) {
+                          "mqtt://[::1", "ws://h:0/mqtt", "wss://h/a b"}) {
     EXPECT_FALSE(parseBrokerUrl(bad, false).has_value()) << bad;
   }
-  EXPECT_EQ(parseBrokerUrl("wss://h/mqtt", false).error().code, Errc::kUnsupported);
+}
+
+TEST(BrokerUrl, WebSocketWithPath) {
+  auto ws = parseBrokerUrl("ws://h:8080/mqtt", false);
+  ASSERT_TRUE(ws);
+  EXPECT_TRUE(ws->websocket);
+  EXPECT_FALSE(ws->tls);
+  EXPECT_EQ(ws->port, 8080);
+  EXPECT_EQ(ws->path, "/mqtt");
+  EXPECT_EQ(ws->pahoUri(), "ws://h:8080/mqtt");
+  auto wss = parseBrokerUrl("wss://h", false);
+  ASSERT_TRUE(wss);
+  EXPECT_TRUE(wss->tls);
+  EXPECT_EQ(wss->port, 443);
+  EXPECT_EQ(wss->path, "/mqtt");
+  EXPECT_EQ(wss->pahoUri(), "wss://h:443/mqtt");
+  auto q = parseBrokerUrl("wss://h:8884/ws/x?a=1", false);
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->path, "/ws/x?a=1");
+  EXPECT_EQ(q->pahoUri(), "wss://h:8884/ws/x?a=1");
+  EXPECT_EQ(q->display(), "wss://h:8884/ws/x");  // no query (signatures) in logs
+  EXPECT_EQ(parseBrokerUrl("ws://h", false)->port, 80);
 }
 
 }  // namespace
