@@ -4,7 +4,15 @@
 
 namespace tgw::sources::can {
 
-CanSourceBase::CanSourceBase(config::SourceConfig cfg, const Clock& clock) : cfg_(std::move(cfg)), clock_(clock) {}
+CanSourceBase::CanSourceBase(config::SourceConfig cfg, const Clock& clock)
+    : cfg_(std::move(cfg)),
+      clock_(clock),
+      actuator_(
+          cfg_.name, [this](const CanFrame& f) { return transmit(f); }, [this] { return loop_; }) {}
+
+Expected<void> CanSourceBase::transmit(const CanFrame& /*frame*/) {
+  return makeError(Errc::kUnsupported, fmt::format("source '{}' cannot send CAN frames", cfg_.name));
+}
 
 SourceStatus CanSourceBase::status() const {
   std::lock_guard lock(mutex_);

@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 
+#include "sources/can_common/can_actuator.hpp"
 #include "sources/can_common/can_pipeline.hpp"
 #include "tgw/config/source_config.hpp"
 #include "tgw/source/source.hpp"
@@ -19,6 +20,8 @@ class CanSourceBase : public Source {
   // CAN frames received so far (the dtg status reports it as can_messages_received).
   [[nodiscard]] std::uint64_t framesReceived() const;
   [[nodiscard]] CanPipeline* pipeline() { return pipeline_.get(); }
+  // can_send statistics (commands sent / refused by the port).
+  [[nodiscard]] const CanActuator& canActuator() const { return actuator_; }
 
  protected:
   // Build the pipeline (DBC files) and remember loop and sink; starts the tick
@@ -31,8 +34,12 @@ class CanSourceBase : public Source {
   // Hand accumulated signals to the sink (call after a batch of frames).
   void flush();
   void setState(SourceState state, std::string detail);
-  // Send a frame on the bus; false if this source cannot send (counted).
-  virtual bool sendFrame(const CanFrame& /*frame*/) { return false; }
+  // Send a frame on the bus (loop thread). Errors: kUnavailable (port closed,
+  // source stopped), kIo (write failed), kUnsupported (this source cannot send).
+  virtual Expected<void> transmit(const CanFrame& frame);
+  bool sendFrame(const CanFrame& frame) { return transmit(frame).has_value(); }
+  // Sources that can send return this from actuator().
+  Actuator* transmitActuator() { return &actuator_; }
 
   config::SourceConfig cfg_;
   const Clock& clock_;
@@ -44,6 +51,7 @@ class CanSourceBase : public Source {
   void sendPending();
   void publishCounters();
 
+  CanActuator actuator_;
   Registration ticker_;
   mutable std::mutex mutex_;
   SourceStatus status_;

@@ -108,9 +108,13 @@ void SlcanSource::onReadable(std::uint32_t events) {
   if ((events & (EPOLLHUP | EPOLLERR)) != 0) lost("hang-up on the serial port");
 }
 
-bool SlcanSource::sendFrame(const CanFrame& frame) {
-  if (!line_.isOpen() || frame.fd) return false;
-  return line_.write(formatSlcanFrame(frame)).has_value();
+Expected<void> SlcanSource::transmit(const CanFrame& frame) {
+  if (!running_) return makeError(Errc::kUnavailable, fmt::format("source '{}' stopped", cfg_.name));
+  if (!line_.isOpen()) {
+    return makeError(Errc::kUnavailable, fmt::format("source '{}': slcan adapter {} not open", cfg_.name, cfg_.can.port));
+  }
+  if (frame.fd) return makeError(Errc::kUnsupported, fmt::format("source '{}': slcan cannot send CAN FD frames", cfg_.name));
+  return line_.write(formatSlcanFrame(frame));
 }
 
 }  // namespace tgw::sources::can

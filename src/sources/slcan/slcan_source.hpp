@@ -18,12 +18,14 @@ class SlcanSource final : public CanSourceBase {
   ~SlcanSource() override;
   Expected<void> start(EventLoop& loop, SignalSink& sink) override;
   void stop() override;
+  // can_send: frames written as t/T lines on the adapter's serial line.
+  Actuator* actuator() override { return transmitActuator(); }
 
   [[nodiscard]] std::uint64_t opens() const { return opens_; }          // successful opens
   [[nodiscard]] std::uint64_t errorReplies() const { return bel_; }    // '\a' from the adapter
 
  private:
-  bool sendFrame(const CanFrame& frame) override;
+  Expected<void> transmit(const CanFrame& frame) override;
   void tryOpen();
   void onReadable(std::uint32_t events);
   void lost(const std::string& why);

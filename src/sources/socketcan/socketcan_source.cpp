@@ -104,9 +104,15 @@ void SocketCanSource::onReadable() {
   flush();
 }
 
-bool SocketCanSource::sendFrame(const CanFrame& frame) {
-  if (fd_ < 0) return false;
-  return socket_->write(fd_, frame).has_value();
+Expected<void> SocketCanSource::transmit(const CanFrame& frame) {
+  if (!running_) return makeError(Errc::kUnavailable, fmt::format("source '{}' stopped", cfg_.name));
+  if (fd_ < 0) {
+    return makeError(Errc::kUnavailable, fmt::format("source '{}': {} not open", cfg_.name, cfg_.can.interface));
+  }
+  if (bus_off_) {
+    return makeError(Errc::kUnavailable, fmt::format("source '{}': {} is bus-off", cfg_.name, cfg_.can.interface));
+  }
+  return socket_->write(fd_, frame);
 }
 
 }  // namespace tgw::sources::can

@@ -14,13 +14,15 @@ class SocketCanSource final : public CanSourceBase {
   ~SocketCanSource() override;
   Expected<void> start(EventLoop& loop, SignalSink& sink) override;
   void stop() override;
+  // can_send: frames written to the raw CAN socket.
+  Actuator* actuator() override { return transmitActuator(); }
 
   [[nodiscard]] std::uint64_t errorFrames() const { return error_frames_; }
   [[nodiscard]] bool busOff() const { return bus_off_; }
 
  private:
   static constexpr int kMaxFramesPerWake = 256;
-  bool sendFrame(const CanFrame& frame) override;
+  Expected<void> transmit(const CanFrame& frame) override;
   void tryOpen();
   void onReadable();
   void onErrorFrame(const CanFrame& frame);
