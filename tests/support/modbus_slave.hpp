@@ -8,6 +8,7 @@
 #include <sys/select.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <memory>
@@ -72,7 +73,18 @@ class ModbusSlave {
     std::lock_guard lock(mutex_);
     map_->tab_bits[addr] = on ? 1 : 0;
   }
+  [[nodiscard]] std::uint16_t holding(int addr) {
+    std::lock_guard lock(mutex_);
+    return map_->tab_registers[addr];
+  }
+  [[nodiscard]] bool coil(int addr) {
+    std::lock_guard lock(mutex_);
+    return map_->tab_bits[addr] != 0;
+  }
   void mute(bool m) { muted_ = m; }
+  // Acknowledge writes (functions 05/06/15/16) without storing them, like a
+  // device whose register is read-only or clamped.
+  void ignoreWrites(bool i) { ignore_writes_ = i; }
   void corrupt(bool c) { corrupt_ = c; }
   // Only these TCP unit ids are answered (empty: all).
   void answerUnits(std::set<int> units) {
@@ -102,7 +114,16 @@ class ModbusSlave {
       return;
     }
     std::lock_guard lock(mutex_);
-    modbus_reply(ctx_, query, rc, map_);
+    const int function = query[header];
+    if (ignore_writes_ && (function == 0x05 || function == 0x06 || function == 0x0F || function == 0x10)) {
+      const std::vector<std::uint16_t> regs(map_->tab_registers, map_->tab_registers + kRegisters);
+      const std::vector<std::uint8_t> bits(map_->tab_bits, map_->tab_bits + 100);
+      modbus_reply(ctx_, query, rc, map_);
+      std::copy(regs.begin(), regs.end(), map_->tab_registers);
+      std::copy(bits.begin(), bits.end(), map_->tab_bits);
+    } else {
+      modbus_reply(ctx_, query, rc, map_);
+    }
     ++replies_;
   }
 
@@ -156,6 +177,7 @@ class ModbusSlave {
   std::atomic<bool> stop_{false};
   std::atomic<bool> muted_{false};
   std::atomic<bool> corrupt_{false};
+  std::atomic<bool> ignore_writes_{false};
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::uint64_t> replies_{0};
 };

@@ -14,8 +14,8 @@ namespace tgw::sources::modbus {
 namespace dm = decode::modbus;
 using Clock = std::chrono::steady_clock;
 
-ModbusPoller::ModbusPoller(BusSpec spec, PollFn on_poll, BusFn on_bus)
-    : spec_(std::move(spec)), on_poll_(std::move(on_poll)), on_bus_(std::move(on_bus)) {
+ModbusPoller::ModbusPoller(BusSpec spec, PollFn on_poll, BusFn on_bus, WriteFn on_write)
+    : spec_(std::move(spec)), on_poll_(std::move(on_poll)), on_bus_(std::move(on_bus)), on_write_(std::move(on_write)) {
   state_.resize(spec_.devices.size());
   const auto now = Clock::now();
   for (std::size_t i = 0; i < spec_.devices.size(); ++i) {
@@ -37,10 +37,11 @@ void ModbusPoller::stop() {
   cv_.notify_all();
 }
 
+// Also returns early when a write is queued (the caller runs it first).
 bool ModbusPoller::waitUntil(Clock::time_point t) {
   std::unique_lock lock(mutex_);
   if (t <= Clock::now()) return !stop_;  // due already: no condition-variable round trip
-  cv_.wait_until(lock, t, [this] { return stop_; });
+  cv_.wait_until(lock, t, [this] { return stop_ || !writes_.empty(); });
   return !stop_;
 }
 
@@ -97,12 +98,19 @@ void ModbusPoller::run() {
     }
     if (!connected_) {
       if (!connect()) {
+        // Writes queued while the bus is down fail now rather than wait for it.
+        const std::string down = spec_.rtu ? fmt::format("modbus rtu {} not open", spec_.device)
+                                           : fmt::format("modbus tcp {}:{} not connected", spec_.host, spec_.port);
+        runWrites(&down);
         if (!waitUntil(Clock::now() + reconnect_)) return;
         reconnect_ = std::min(std::chrono::milliseconds(30000), reconnect_ * 2);
         continue;
       }
       reconnect_ = std::chrono::milliseconds(500);
     }
+    // Commands go before polling.
+    runWrites();
+    if (!connected_) continue;  // a write lost the connection
     if (state_.empty()) {
       if (!waitUntil(Clock::now() + std::chrono::hours(1))) return;
       continue;
@@ -113,6 +121,10 @@ void ModbusPoller::run() {
       if (state_[i].next_due < state_[next].next_due) next = i;
     }
     if (!waitUntil(state_[next].next_due)) return;
+    {
+      std::lock_guard lock(mutex_);
+      if (!writes_.empty()) continue;  // woken by a write: it goes first
+    }
     PollReport r = poll(next);
     const DeviceSpec& d = spec_.devices[next];
     DeviceState& s = state_[next];

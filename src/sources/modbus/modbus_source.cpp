@@ -9,8 +9,16 @@ namespace tgw::sources {
 
 namespace dm = decode::modbus;
 
+namespace {
+std::vector<std::string> deviceNames(const config::SourceConfig& cfg) {
+  std::vector<std::string> out;
+  for (const auto& d : cfg.modbus.devices) out.push_back(d.name);
+  return out;
+}
+}  // namespace
+
 ModbusSource::ModbusSource(const config::SourceConfig& cfg, const Clock& clock)
-    : name_(cfg.name), cfg_(cfg), clock_(clock) {
+    : name_(cfg.name), cfg_(cfg), clock_(clock), writer_(cfg.name, deviceNames(cfg)) {
   for (const auto& d : cfg.modbus.devices) devices_.push_back(DeviceStatus{d.name, false, false, {}});
 }
 
@@ -97,7 +105,13 @@ Expected<void> ModbusSource::start(EventLoop& loop, SignalSink& sink) {
         lp->post([shared, r = std::move(r)] {
           if (shared->owner != nullptr) shared->owner->onBus(r);
         });
+      },
+      [lp, shared](modbus::WriteResult r) {
+        lp->post([shared, r = std::move(r)]() mutable {
+          if (shared->owner != nullptr) shared->owner->writer_.onResult(std::move(r));
+        });
       });
+  writer_.attach(loop, *poller_);
   worker_ = std::thread([p = poller_.get()] { p->run(); });
   return {};
 }
@@ -105,6 +119,7 @@ Expected<void> ModbusSource::start(EventLoop& loop, SignalSink& sink) {
 void ModbusSource::stop() {
   if (poller_) poller_->stop();
   if (worker_.joinable()) worker_.join();
+  writer_.detach();  // writes not answered yet: "source stopped"
   poller_.reset();
   if (shared_) shared_->owner = nullptr;
   shared_.reset();

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "sources/modbus/modbus_actuator.hpp"
 #include "sources/modbus/modbus_poller.hpp"
 #include "tgw/config/source_config.hpp"
 #include "tgw/core/clock.hpp"
@@ -41,6 +42,8 @@ class ModbusSource final : public Source {
   // Joins the worker: returns within one request timeout.
   void stop() override;
   [[nodiscard]] SourceStatus status() const override { return status_; }
+  // modbus_write: register(s) / coil of a device of this bus, before its next poll, read back.
+  Actuator* actuator() override { return &writer_; }
   [[nodiscard]] const Counters& counters() const { return counters_; }
   [[nodiscard]] const std::vector<DeviceStatus>& devices() const { return devices_; }
 
@@ -65,6 +68,7 @@ class ModbusSource final : public Source {
   SourceStatus status_;
   Counters counters_;
   std::vector<DeviceStatus> devices_;
+  modbus::WriteActuator writer_;
   bool bus_up_ = false;
   std::string bus_detail_;
   std::int64_t last_warn_ms_ = 0;
