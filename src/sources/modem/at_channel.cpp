@@ -77,6 +77,7 @@ void AtChannel::stop() {
 
 void AtChannel::onState(bool up, const std::string& detail) {
   splitter_.reset();
+  resync_ = false;  // a new port (or none): nothing late can come from the old one
   if (!up) {
     timer_.reset();
     auto pending = std::move(queue_);
@@ -116,6 +117,29 @@ void AtChannel::sendWithPayload(std::string command, std::string payload, std::c
   }
 }
 
+void AtChannel::sendUrgent(std::string command, std::chrono::milliseconds timeout, Done done) {
+  auto c = std::make_unique<Command>();
+  c->prefix = replyPrefix(command);
+  c->text = std::move(command);
+  c->timeout = timeout;
+  c->done = std::move(done);
+  c->urgent = true;
+  c->deadline = clock_.monotonic() + timeout;
+  if (loop_ != nullptr) {
+    const Command* raw = c.get();
+    c->expiry = loop_->after(timeout, [this, raw] { expire(raw); });
+  }
+  auto pos = queue_.begin();
+  while (pos != queue_.end() && (*pos)->urgent) ++pos;
+  queue_.insert(pos, std::move(c));
+  if (loop_ != nullptr) {
+    std::weak_ptr<bool> alive = alive_;
+    loop_->post([this, alive] {
+      if (auto a = alive.lock(); a && *a) pump();
+    });
+  }
+}
+
 Registration AtChannel::subscribe(std::string prefix, UrcHandler handler) {
   const std::uint64_t id = next_sub_++;
   urc_.emplace(std::move(prefix), std::make_pair(id, std::move(handler)));
@@ -134,23 +158,86 @@ Registration AtChannel::subscribe(std::string prefix, UrcHandler handler) {
 
 void AtChannel::pump() {
   if (current_ || queue_.empty()) return;
+  if (resync_ && link_.connected()) {
+    startSentinel();
+    return;
+  }
   current_ = std::move(queue_.front());
   queue_.pop_front();
+  current_->expiry.reset();  // from now on the command's own timer runs
   ++counters_.commands;
   if (!link_.connected()) {
     finish(makeError(Errc::kUnavailable, fmt::format("AT channel: port {} not open", link_.settings().device)));
     return;
   }
+  auto timeout = current_->timeout;
+  if (current_->deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*current_->deadline - clock_.monotonic());
+    if (left.count() <= 0) {
+      ++counters_.timeouts;
+      finish(makeError(Errc::kTimeout, fmt::format("AT channel: {} not sent within {} ms (modem busy)", current_->text,
+                                                    current_->timeout.count())));
+      return;
+    }
+    timeout = std::min(timeout, left);
+  }
   if (auto w = link_.write(current_->text + "\r"); !w) {
     finish(tl::unexpected(w.error()));
     return;
   }
-  timer_ = loop_->after(current_->timeout, [this] {
+  timer_ = loop_->after(timeout, [this] {
     ++counters_.timeouts;
+    resync_ = true;  // its reply may still come
     const std::string what = current_ ? current_->text : "?";
     finish(makeError(Errc::kTimeout, fmt::format("AT channel: no reply to {} within {} ms", what,
                                                   current_ ? current_->timeout.count() : 0)));
   });
+}
+
+// An urgent command whose time ran out while it waited: answered now, never sent.
+void AtChannel::expire(const Command* c) {
+  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+    if (it->get() != c) continue;
+    auto cmd = std::move(*it);
+    queue_.erase(it);
+    ++counters_.timeouts;
+    if (cmd->done) {
+      cmd->done(makeError(Errc::kTimeout, fmt::format("AT channel: {} not sent within {} ms (modem busy)", cmd->text,
+                                                      cmd->timeout.count())));
+    }
+    return;
+  }
+}
+
+void AtChannel::startSentinel() {
+  resync_ = false;
+  ++counters_.resyncs;
+  current_ = std::make_unique<Command>();
+  current_->text = "AT";
+  current_->sentinel = true;
+  current_->timeout = kResyncTimeout;
+  if (auto w = link_.write("AT\r"); !w) {
+    finish(tl::unexpected(w.error()));
+    return;
+  }
+  // No final result at all: the modem is not answering; go on anyway.
+  timer_ = loop_->after(kResyncTimeout, [this] { finish(AtReply{}); });
+}
+
+void AtChannel::onSentinelLine(const std::string& line) {
+  if (line == "AT") return;  // echo
+  for (auto b : kBareUrcs) {
+    if (line == b) return dispatchUrc(line);
+  }
+  switch (at::classifyFinal(line, nullptr)) {
+    case at::Final::kNone:
+    case at::Final::kNoCarrier: ++counters_.late_lines; return;
+    default:
+      // The late reply's final or the sentinel's: done once the line stays quiet.
+      ++counters_.late_lines;
+      timer_ = loop_->after(kResyncQuiet, [this] { finish(AtReply{}); });
+      return;
+  }
 }
 
 void AtChannel::finish(Expected<AtReply> result) {
@@ -222,6 +309,7 @@ void AtChannel::onLine(std::string_view raw) {
     dispatchUrc(text);
     return;
   }
+  if (current_->sentinel) return onSentinelLine(text);
   if (text == current_->text) return;  // echo (ATE1)
   std::string code;
   switch (at::classifyFinal(text, &code)) {

@@ -9,6 +9,14 @@
 // Meant for reuse: the modem source polls through it, downlink AT actions
 // and the SIM7080 MQTT fallback (AT+SMPUB with its '>' prompt, +SMSUB URCs)
 // use the same instance.
+//
+// Commands sent with sendUrgent() (downlink AT actions) go before the queued
+// polling commands, and their timeout counts from the call, waiting included.
+// After a command timed out, its reply may still come; before the next
+// command the channel resynchronises: it sends a sentinel "AT", drops every
+// line until a final result arrives and the line has then been quiet for
+// kResyncQuiet (a late reply's OK followed by the sentinel's OK), so a late
+// reply is never taken for the next command's.
 #pragma once
 
 #include <chrono>
@@ -17,6 +25,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +46,8 @@ struct AtReply {
 struct AtCounters {
   std::uint64_t commands = 0, ok = 0, errors = 0, timeouts = 0, urcs = 0, unsolicited_unhandled = 0, garbage = 0,
                 overlong = 0;
+  std::uint64_t resyncs = 0;     // sentinel "AT"s sent after a timeout
+  std::uint64_t late_lines = 0;  // lines dropped while resynchronising
 };
 
 class AtChannel {
@@ -44,6 +55,9 @@ class AtChannel {
   using Done = std::function<void(Expected<AtReply>)>;
   using UrcHandler = std::function<void(const std::string& line)>;
   using StateHandler = std::function<void(bool connected, const std::string& detail)>;
+
+  static constexpr std::chrono::milliseconds kResyncQuiet{100};
+  static constexpr std::chrono::milliseconds kResyncTimeout{500};
 
   AtChannel(serial::PortSettings port, serial::LinkOptions options, std::string log_name, const Clock& clock);
   ~AtChannel();
@@ -62,6 +76,10 @@ class AtChannel {
   // (e.g. AT+SMPUB=..., AT+CMGS=...); terminated with `terminator` (often none or Ctrl-Z).
   void sendWithPayload(std::string command, std::string payload, std::chrono::milliseconds timeout, Done done,
                        std::string terminator = {});
+  // Like send(), but queued before every non-urgent command (after earlier
+  // urgent ones), and `timeout` runs from now: a command still waiting for
+  // its turn when it expires is never sent and fails with kTimeout.
+  void sendUrgent(std::string command, std::chrono::milliseconds timeout, Done done);
 
   // URCs whose line starts with `prefix` ("+CEREG", "RDY", "+SMSUB"). Loop thread.
   // The registration unsubscribes when destroyed.
@@ -85,12 +103,19 @@ class AtChannel {
     Done done;
     AtReply reply;
     std::string prefix;  // "+CSQ" for "AT+CSQ", "+CGNSINF" ...
+    bool urgent = false;
+    std::optional<MonoTime> deadline;  // urgent: fail if not sent by then
+    bool sentinel = false;             // the resync "AT"
+    Registration expiry;               // urgent, while queued: answers kTimeout at the deadline
   };
 
   void onLine(std::string_view line);
   void dispatchUrc(const std::string& line);
   bool isUrc(std::string_view line) const;
   void pump();
+  void startSentinel();
+  void expire(const Command* c);
+  void onSentinelLine(const std::string& line);
   void finish(Expected<AtReply> result);
   void onState(bool up, const std::string& detail);
 
@@ -106,6 +131,7 @@ class AtChannel {
   Registration timer_;
   std::multimap<std::string, std::pair<std::uint64_t, UrcHandler>> urc_;
   std::uint64_t next_sub_ = 1;
+  bool resync_ = false;  // a command timed out: resynchronise before the next
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   AtCounters counters_;
   serial::RateLimit log_limit_{10000};

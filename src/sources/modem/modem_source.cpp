@@ -34,6 +34,7 @@ Expected<void> ModemSource::start(EventLoop& loop, SignalSink& sink) {
   status_.state = SourceState::kStarting;
   urc_cereg_ = channel_->subscribe("+CEREG", [this](const std::string& l) { onRegistration(l, true); });
   urc_creg_ = channel_->subscribe("+CREG", [this](const std::string& l) { onRegistration(l, true); });
+  actuator_.attach(loop, *channel_);
   channel_->start(loop, [this](bool up, const std::string& detail) {
     if (up) {
       setup_done_ = false;
@@ -52,6 +53,7 @@ void ModemSource::stop() {
   gnss_timer_.reset();
   urc_cereg_.reset();
   urc_creg_.reset();
+  actuator_.detach();  // commands the channel cancels now answer "source stopped"
   if (channel_) channel_->stop();
   channel_.reset();
   status_.state = SourceState::kStopped;

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "sources/modem/at_actuator.hpp"
 #include "sources/modem/at_channel.hpp"
 #include "tgw/config/source_config.hpp"
 #include "tgw/core/clock.hpp"
@@ -34,6 +35,8 @@ class ModemSource final : public Source {
   Expected<void> start(EventLoop& loop, SignalSink& sink) override;
   void stop() override;
   [[nodiscard]] SourceStatus status() const override { return status_; }
+  // modem_at: one AT command, before the modem's own polling.
+  Actuator* actuator() override { return &actuator_; }
 
   // The AT channel, for downlink AT actions and the modem MQTT fallback
   // (valid between start() and stop(); loop thread only).
@@ -57,6 +60,7 @@ class ModemSource final : public Source {
   EventLoop* loop_ = nullptr;
   SignalSink* sink_ = nullptr;
   std::unique_ptr<modem::AtChannel> channel_;
+  modem::AtActuator actuator_{name_};
   Registration poll_timer_;
   Registration gnss_timer_;
   Registration urc_cereg_;
