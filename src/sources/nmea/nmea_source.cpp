@@ -47,11 +47,13 @@ Expected<void> NmeaSource::start(EventLoop& loop, SignalSink& sink) {
         status_.detail = detail;
         if (!up) ++status_.errors;
       });
+  writer_.attach(loop, *link_);
   return {};
 }
 
 void NmeaSource::stop() {
   replay_timer_.reset();
+  writer_.detach();  // pending writes: "source stopped"
   if (link_) link_->stop();
   link_.reset();
   if (status_.state != SourceState::kStopped) status_.state = SourceState::kStopped;

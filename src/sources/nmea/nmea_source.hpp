@@ -12,6 +12,7 @@
 #include "decode/nmea/nmea.hpp"
 #include "sources/serial/line_splitter.hpp"
 #include "sources/serial/serial_link.hpp"
+#include "sources/serial/serial_write_actuator.hpp"
 #include "tgw/config/source_config.hpp"
 #include "tgw/core/clock.hpp"
 #include "tgw/source/source.hpp"
@@ -37,6 +38,9 @@ class NmeaSource final : public Source {
   void stop() override;
   [[nodiscard]] SourceStatus status() const override { return status_; }
   [[nodiscard]] const Counters& counters() const { return counters_; }
+  // serial_write (e.g. a receiver configuration sentence) on the GPS port;
+  // null when replaying a file.
+  Actuator* actuator() override { return cfg_.replay_file.empty() ? &writer_ : nullptr; }
 
   // Feed raw bytes as if read from the port (loop thread; also the fuzz entry).
   void feed(std::string_view bytes);
@@ -52,6 +56,7 @@ class NmeaSource final : public Source {
   const Clock& clock_;
   SignalSink* sink_ = nullptr;
   EventLoop* loop_ = nullptr;
+  serial::SerialWriteActuator writer_{name_};  // before link_: outlives it
   std::unique_ptr<serial::SerialLink> link_;
   serial::LineSplitter splitter_{decode::nmea::kMaxSentenceLength * 2};
   std::uint64_t overlong_seen_ = 0;

@@ -1,5 +1,6 @@
 #include "sources/serial/serial_link.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@ void SerialLink::start(EventLoop& loop, BytesHandler on_bytes, StateHandler on_s
 void SerialLink::stop() {
   timer_.reset();
   watch_.reset();
+  failWrites(Error{Errc::kUnavailable, fmt::format("serial {}: closed", settings_.device)});
   fd_.reset();
   loop_ = nullptr;
 }
@@ -88,6 +90,7 @@ void SerialLink::onReadable(std::uint32_t revents) {
 void SerialLink::lost(const std::string& why) {
   tgw::log::get(log_name_)->warn("serial {} lost: {}; reopening", settings_.device, why);
   watch_.reset();
+  failWrites(Error{Errc::kUnavailable, fmt::format("serial {} lost: {}", settings_.device, why)});
   fd_.reset();
   if (on_state_) on_state_(false, fmt::format("serial {} lost: {}", settings_.device, why));
   scheduleReopen();
@@ -114,6 +117,72 @@ Expected<void> SerialLink::write(std::string_view data) {
     return tl::unexpected(errnoError(errno, fmt::format("serial {}: write", settings_.device)));
   }
   return {};
+}
+
+}  // namespace tgw::sources::serial
+
+namespace tgw::sources::serial {
+
+Expected<std::uint64_t> SerialLink::writeAsync(std::string data, WriteDone done) {
+  if (!fd_.valid() || loop_ == nullptr) {
+    return makeError(Errc::kUnavailable, fmt::format("serial {}: not open", settings_.device));
+  }
+  const std::uint64_t id = next_write_++;
+  writes_.push_back(PendingWrite{id, std::move(data), 0, std::move(done)});
+  if (!write_watch_.active()) flushWrites();
+  return id;
+}
+
+bool SerialLink::cancelWrite(std::uint64_t id) {
+  for (auto it = writes_.begin(); it != writes_.end(); ++it) {
+    if (it->id != id) continue;
+    writes_.erase(it);
+    if (writes_.empty()) {
+      write_watch_.reset();
+      write_fd_.reset();
+    }
+    return true;
+  }
+  return false;
+}
+
+void SerialLink::flushWrites() {
+  while (!writes_.empty() && fd_.valid()) {
+    PendingWrite& w = writes_.front();
+    const ssize_t n = w.data.size() > w.written
+                          ? ::write(fd_.get(), w.data.data() + w.written, w.data.size() - w.written)
+                          : 0;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      // The tty is full: go on when it is writable (on a dup, the read watch owns fd_).
+      if (!write_watch_.active()) {
+        write_fd_ = Fd(::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0));
+        if (!write_fd_.valid()) return failWrites(errnoError(errno, fmt::format("serial {}: dup", settings_.device)));
+        write_watch_ = loop_->watchFd(write_fd_.get(), EPOLLOUT, [this](std::uint32_t) { flushWrites(); });
+      }
+      return;
+    }
+    if (n < 0) return failWrites(errnoError(errno, fmt::format("serial {}: write", settings_.device)));
+    w.written += static_cast<std::size_t>(n);
+    if (w.written < w.data.size()) continue;
+    auto done = std::move(w.done);
+    writes_.pop_front();
+    if (done) done({});  // may queue or cancel writes: the loop re-reads the queue
+  }
+  if (writes_.empty()) {
+    write_watch_.reset();
+    write_fd_.reset();
+  }
+}
+
+void SerialLink::failWrites(const Error& why) {
+  write_watch_.reset();
+  write_fd_.reset();
+  auto writes = std::move(writes_);
+  writes_.clear();
+  for (auto& w : writes) {
+    if (w.done) w.done(tl::unexpected(why));
+  }
 }
 
 }  // namespace tgw::sources::serial

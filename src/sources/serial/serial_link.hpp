@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -41,6 +42,19 @@ class SerialLink {
   // Loop thread. Writes all of `data` (short blocking wait if the tty buffer is full).
   Expected<void> write(std::string_view data);
 
+  using WriteDone = std::function<void(Expected<void>)>;
+  // Loop thread. Queues `data` behind earlier queued writes and writes it
+  // without ever blocking the loop: what the tty takes now, the rest when it
+  // is writable again. `done` runs on the loop thread once all of it is
+  // written -- possibly inside this call -- or with an error when the port is
+  // lost or stopped first. kUnavailable (and no `done`) when the port is not
+  // open. Returns an id for cancelWrite().
+  Expected<std::uint64_t> writeAsync(std::string data, WriteDone done);
+  // Loop thread. Drops a queued write (the unwritten rest of one that has
+  // started); its `done` is not called. False if it is finished already.
+  bool cancelWrite(std::uint64_t id);
+  [[nodiscard]] std::size_t writesQueued() const { return writes_.size(); }
+
   [[nodiscard]] bool connected() const { return fd_.valid(); }
   [[nodiscard]] std::uint64_t reopens() const { return reopens_; }
   [[nodiscard]] const PortSettings& settings() const { return settings_; }
@@ -50,6 +64,15 @@ class SerialLink {
   void onReadable(std::uint32_t revents);
   void lost(const std::string& why);
   void scheduleReopen();
+  void flushWrites();
+  void failWrites(const Error& why);
+
+  struct PendingWrite {
+    std::uint64_t id = 0;
+    std::string data;
+    std::size_t written = 0;
+    WriteDone done;
+  };
 
   PortSettings settings_;
   LinkOptions options_;
@@ -61,6 +84,10 @@ class SerialLink {
   Fd fd_;
   Registration watch_;
   Registration timer_;
+  std::deque<PendingWrite> writes_;
+  std::uint64_t next_write_ = 1;
+  Fd write_fd_;               // dup of fd_, watched for EPOLLOUT while writes wait
+  Registration write_watch_;
   std::chrono::milliseconds backoff_{0};
   std::uint64_t reopens_ = 0;
   bool ever_connected_ = false;
