@@ -53,7 +53,7 @@ void parseUplinkAws(MapReader a, UplinkConfig& out) {
                                      "(e.g. access_key_id: ${AWS_ACCESS_KEY_ID})");
     }
     bool any_wss = false;
-    for (const auto& [key, url] : uplinkUrls(out)) any_wss = any_wss || url.starts_with("wss://");
+    for (const auto& [key, url] : uplinkUrls(out)) any_wss = any_wss || url.starts_with("wss://") || url.starts_with("ws://");
     if (!any_wss) a.errorKey("sigv4", "SigV4 signs wss:// URLs: set uplink.url or an endpoint to wss://host/mqtt");
   }
   a.finish();

@@ -34,10 +34,22 @@ std::vector<Message> PahoUplink::Impl::statusMessages(bool online, std::string_v
 }
 
 void PahoUplink::Impl::ensureClient() {
-  if (client_) return;
+  // Paho C 1.3.12 keeps the WebSocket flag of a client once a ws:// or
+  // wss:// server was used (a later tcp:// connect then speaks HTTP to an
+  // MQTT listener), so a change of endpoint gets a new client. Our state is
+  // on the broker (session) and in the queue; nothing is lost with it.
+  if (client_ && client_endpoint_ == url_->display()) return;
+  if (client_) {
+    log_->debug("new MQTT client for {} (was {})", url_->display(), client_endpoint_);
+    std::lock_guard client_lock(client_mu_);  // send() may be publishing on the loop thread
+    client_.reset();
+    std::lock_guard lk(mu_);
+    zombies_.clear();  // their completions died with the old client
+  }
+  client_endpoint_ = url_->display();
   mqtt::create_options create(v5_ ? MQTTVERSION_5 : MQTTVERSION_3_1_1);
   // No Paho persistence (nullptr): durability is the SQLite queue's job.
-  client_ = std::make_unique<mqtt::async_client>(endpoints_.front().pahoUri(), cfg_.client_id, create, nullptr);
+  client_ = std::make_unique<mqtt::async_client>(url_->pahoUri(), cfg_.client_id, create, nullptr);
   client_->set_connection_lost_handler([this](const std::string& cause) { onConnectionLost(cause); });
   client_->set_message_callback([this](mqtt::const_message_ptr msg) { onMessageArrived(msg); });
 }

@@ -73,10 +73,10 @@ Expected<void> PahoUplink::Impl::prepareAttempt(mqtt::connect_options& opts) {
   // Which endpoint this attempt goes to (Paho's client keeps the URI it was
   // created with; the server list of the options overrides it per attempt).
   attempt_uri_ = url_->pahoUri();
-  if (url_->websocket && url_->tls && cfg_.aws.enabled) {
+  if (url_->websocket && cfg_.aws.enabled) {
     auto path = signedPath();  // credentials re-read, fresh signature
     if (!path) return tl::unexpected(path.error());
-    attempt_uri_ = "wss://" + url_->hostPort() + *path;
+    attempt_uri_ = (url_->tls ? "wss://" : "ws://") + url_->hostPort() + *path;
   }
   opts.set_servers(std::make_shared<mqtt::string_collection>(std::vector<std::string>{attempt_uri_}));
   const auto will = statusMessages(false, "unexpected_disconnect");

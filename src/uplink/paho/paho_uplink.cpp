@@ -62,8 +62,14 @@ Expected<void> PahoUplink::Impl::start() {
   }
   if (cfg_.aws.enabled) {
     bool any = false;
-    for (const auto& e : endpoints) any = any || (e.websocket && e.tls);
-    if (!any) return makeError(Errc::kConfig, "uplink.aws.sigv4 signs wss:// URLs, but no endpoint is wss://");
+    for (const auto& e : endpoints) {
+      any = any || e.websocket;
+      if (e.websocket && !e.tls) {
+        log_->warn("uplink.aws.sigv4 with {}: the signed URL and session token travel unencrypted (AWS IoT needs "
+                   "wss://)", e.display());
+      }
+    }
+    if (!any) return makeError(Errc::kConfig, "uplink.aws.sigv4 signs WebSocket URLs, but no endpoint is wss://");
   }
   const BrokerUrl* url = &endpoints.front();
   if (cfg_.inflight_window < 1 || cfg_.inflight_window >= cfg_.max_inflight) {
@@ -135,6 +141,8 @@ bool PahoUplink::Impl::send(std::uint64_t token, const Message& message) {
   }
   try {
     auto msg = mqtt::make_message(message.topic, message.payload, message.qos, message.retain);
+    std::lock_guard client_lock(client_mu_);
+    if (!client_) throw mqtt::exception(-1, "no client");
     client_->publish(msg, reinterpret_cast<void*>(ctx), publish_listener_);  // NOLINT(performance-no-int-to-ptr)
   } catch (const mqtt::exception& e) {
     std::lock_guard lk(mu_);

@@ -104,6 +104,8 @@ class PahoUplink::Impl : public std::enable_shared_from_this<PahoUplink::Impl> {
   std::vector<CaBundle> abandoned_bundles_;                             // connector thread
   bool connect_done_ = true;
   std::unique_ptr<mqtt::async_client> client_;  // created by the connector thread, kept across reconnects
+  std::string client_endpoint_;                 // the endpoint client_ was made for (connector thread)
+  std::mutex client_mu_;                        // send()'s publish vs replacing client_
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
