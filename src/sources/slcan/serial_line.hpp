@@ -1,6 +1,6 @@
-// A raw serial line opened with termios. libserialport 0.1.1 (Debian 12)
-// refuses pseudo-terminals (it looks ports up in sysfs), and the tests drive
-// adapters over pty pairs, so the CAN adapter port is opened here directly.
+// The slcan adapter's serial line: opened by serial::openPort (the one
+// termios opener and baud table of the daemon; raw 8N1, non-blocking, no
+// flow control), read and written without blocking.
 #pragma once
 
 #include <cstddef>
@@ -19,7 +19,8 @@ class SerialLine {
   SerialLine(const SerialLine&) = delete;
   SerialLine& operator=(const SerialLine&) = delete;
 
-  // Non-blocking, raw 8N1, no flow control.
+  // Non-blocking, raw 8N1, no flow control. kInvalidArgument for a baud rate
+  // termios does not have (never silently another one).
   Expected<void> open(const std::string& path, int baudrate);
   void close() noexcept;
   [[nodiscard]] bool isOpen() const { return fd_ >= 0; }
