@@ -12,11 +12,14 @@ constexpr const char* kFooter = R"(Examples:
   telemetry-gateway run --config config/demo.yaml --seconds 30 --log-level debug
   telemetry-gateway check-config /etc/telemetry-gateway/gateway.yaml
   telemetry-gateway queue stats --config /etc/telemetry-gateway/gateway.yaml
+  telemetry-gateway status
+  telemetry-gateway tail --class telemetry --topic 'homesync/+/nodes/#'
   telemetry-gateway version
 
 Exit codes:
   0   success
   1   runtime failure (e.g. queue file cannot be opened)
+  3   status/tail: the daemon cannot be asked (not running, no bus, access denied, no answer)
   64  bad command line
   78  configuration error (EX_CONFIG; systemd does not restart on it)
 )";
@@ -55,6 +58,19 @@ CliResult parseCli(const std::vector<std::string>& args, std::ostream& out, std:
   std::string cls;
   purge->add_option("--class", cls, "telemetry|log|status|event|inference|alert|alarm|response");
 
+  auto* status = app.add_subcommand("status", "ask the running daemon (D-Bus) how it is: uplink, queue, sources");
+  status->add_flag("--json", opts.json, "machine-readable output (the daemon's Status document)");
+  status->add_option("--bus", opts.bus, "system (default), session, or a D-Bus address (unix:path=...)");
+  auto* tail = app.add_subcommand("tail", "follow what the running daemon publishes, one line per message");
+  std::string tail_class;
+  std::string tail_topic;
+  tail->add_option("--class", tail_class, "only this class: telemetry|log|status|event|inference|alert|alarm|response");
+  tail->add_option("--topic", tail_topic, "only topics matching this MQTT filter ('+' one level, '#' the rest)");
+  tail->add_flag("--json", opts.json, "one JSON object per line");
+  tail->add_option("-n,--count", opts.tail_count, "stop after N messages")->check(CLI::NonNegativeNumber);
+  tail->add_option("--seconds", opts.tail_seconds, "stop after N seconds")->check(CLI::NonNegativeNumber);
+  tail->add_option("--bus", opts.bus, "system (default), session, or a D-Bus address (unix:path=...)");
+
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   if (!reversed.empty()) reversed.pop_back();  // program name
   try {
@@ -89,6 +105,19 @@ CliResult parseCli(const std::vector<std::string>& args, std::ostream& out, std:
         opts.purge_class = cls;
       }
     }
+  } else if (*status) {
+    opts.command = "status";
+  } else if (*tail) {
+    opts.command = "tail";
+    if (!tail_class.empty()) {
+      if (!parseClass(tail_class)) {
+        err << "telemetry-gateway: --class: unknown message class '" << tail_class
+            << "' (telemetry, log, status, event, inference, alert, alarm, response)\n";
+        return {std::nullopt, kExitUsage};
+      }
+      opts.tail_class = tail_class;
+    }
+    if (!tail_topic.empty()) opts.tail_topic = tail_topic;
   } else {
     opts.command = "version";
   }

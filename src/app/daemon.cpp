@@ -15,6 +15,7 @@
 #include "app/source_factory.hpp"
 #include "core/logging.hpp"
 #include "core/sd_event_loop.hpp"
+#include "homeassistant/discovery_publisher.hpp"
 #include "profiles/bess_profile.hpp"
 #include "profiles/dtg_profile.hpp"
 #include "service/dbus_service.hpp"
@@ -76,6 +77,7 @@ Expected<void> Daemon::start() {
     const GatewayStats stats = gatewayStats();
     for (auto& p : profiles_) p->onConnected(clock_.now(), stats, out);
     submit(out);
+    if (ha_) ha_->onConnected();  // retained discovery after every (re)connect
   });
   for (auto& p : profiles_) {
     if (auto* bess = dynamic_cast<profiles::BessProfile*>(p.get())) {
@@ -83,7 +85,9 @@ Expected<void> Daemon::start() {
       log::addSink(log_forwarder_);
     }
   }
+  startHomeAssistant();
   if (auto ok = pipeline_->start(); !ok) return ok;
+  if (ha_) (void)ha_->apply(cfg_.homeassistant, cfg_.profiles.homesync, false);
 
   for (const auto& sc : cfg_.sources) {
     auto src = makeSource(sc, clock_);
@@ -164,6 +168,7 @@ void Daemon::tick() {
 void Daemon::submit(std::vector<Message>& messages) {
   for (auto& m : messages) {
     ++produced_;
+    if (dbus_) dbus_->notePublished(m);  // `telemetry-gateway tail`
     pipeline_->sink().submit(std::move(m));
   }
   messages.clear();
@@ -203,11 +208,19 @@ service::DaemonSnapshot Daemon::snapshot() const {
     snap.acked = ps.sent;
     snap.dropped = ps.dropped;
     snap.last_error = ps.last_error;
+    snap.queue_bytes = ps.queue_bytes;
+    snap.last_ack_ms = ps.last_ack_ms;
+    for (std::size_t r = 0; r < ps.drops.size(); ++r) {
+      if (ps.drops[r] > 0) {
+        snap.drops_by_reason.emplace_back(std::string(dropReasonName(static_cast<DropReason>(r))), ps.drops[r]);
+      }
+    }
   }
   for (std::size_t i = 0; i < sources_.size() && i < cfg_.sources.size(); ++i) {
     const auto st = sources_[i]->status();
     snap.sources.push_back({std::string(sources_[i]->name()), cfg_.sources[i].type,
-                            std::string(sourceStateName(st.state)), st.detail, st.readings, st.errors});
+                            std::string(sourceStateName(st.state)), st.detail, st.readings, st.errors,
+                            st.last_reading_ms});
   }
   return snap;
 }
@@ -227,6 +240,7 @@ Expected<std::uint64_t> Daemon::publish(MessageClass cls, std::string json) {
     std::uint64_t seq = 0;
     for (auto& m : out) {
       ++produced_;
+      if (dbus_) dbus_->notePublished(m);
       auto r = pipeline_->submitDurable(std::move(m));
       if (!r) return r;
       seq = *r;
@@ -275,6 +289,7 @@ void Daemon::reload() {
       later += (later.empty() ? "" : ", ") + std::string(section);
     }
   }
+  if (!reloadHomeAssistant(*fresh)) later += (later.empty() ? "" : ", ") + std::string("homeassistant");
   cfg_.logging = fresh->logging;
   cfg_.section_fingerprints["logging"] = fresh->section_fingerprints["logging"];
   cfg_.section_fingerprints["sources"] = fresh->section_fingerprints["sources"];
@@ -336,6 +351,49 @@ Daemon::SourceChanges Daemon::reloadSources(const std::vector<config::SourceConf
   sources_ = std::move(next);
   cfg_.sources = std::move(next_cfg);
   return changes;
+}
+
+void Daemon::startHomeAssistant() {
+  const std::string state = cfg_.gateway.state_dir + "/homeassistant-discovery.json";
+  // Also when disabled, if entities were published before: they are removed.
+  if (!cfg_.homeassistant.enabled && !homeassistant::DiscoveryPublisher::hasPublished(state)) return;
+  if (cfg_.homeassistant.enabled && !cfg_.profiles.homesync.enabled) {
+    log::get("homeassistant")->warn("homeassistant.enabled is set but profiles.homesync is not: nothing to announce");
+  }
+  ha_ = std::make_unique<homeassistant::DiscoveryPublisher>(state, clock_, [this](Message m) {
+    std::vector<Message> one;
+    one.push_back(std::move(m));
+    submit(one);
+  });
+  if (cfg_.homeassistant.enabled) {
+    pipeline_->subscribe({cfg_.homeassistant.status_topic, 1},
+                         [this](const std::string& /*topic*/, const std::string& payload, int /*qos*/) {
+                           if (ha_ && !stopping_) ha_->onStatus(payload);
+                         });
+  }
+}
+
+bool Daemon::reloadHomeAssistant(const config::Config& fresh) {
+  auto& fp = cfg_.section_fingerprints;
+  if (fresh.section_fingerprints.count("homeassistant") == fp.count("homeassistant") &&
+      (fp.count("homeassistant") == 0 || fresh.section_fingerprints.at("homeassistant") == fp["homeassistant"])) {
+    return true;
+  }
+  // The status topic subscription is made at start: a new one needs a restart.
+  const bool subscribed = cfg_.homeassistant.enabled;
+  if (!ha_ || (fresh.homeassistant.enabled && (!subscribed || fresh.homeassistant.status_topic !=
+                                                                    cfg_.homeassistant.status_topic))) {
+    return false;
+  }
+  (void)ha_->apply(fresh.homeassistant, cfg_.profiles.homesync, pipeline_ && pipeline_->stats().connected);
+  cfg_.homeassistant = fresh.homeassistant;
+  if (fresh.section_fingerprints.count("homeassistant") != 0) {
+    fp["homeassistant"] = fresh.section_fingerprints.at("homeassistant");
+  } else {
+    fp.erase("homeassistant");
+  }
+  log::get("main")->info("SIGHUP: homeassistant section applied");
+  return true;
 }
 
 void Daemon::shutdown(int exit_code) {

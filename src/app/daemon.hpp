@@ -27,6 +27,9 @@ struct RunOptions {
 
 class Pipeline;
 }  // namespace tgw::app
+namespace tgw::homeassistant {
+class DiscoveryPublisher;
+}  // namespace tgw::homeassistant
 namespace tgw::service {
 class DbusService;
 class Watchdog;
@@ -74,6 +77,9 @@ class Daemon final : public SignalSink, public service::DaemonControl {
   // Keep unchanged sources running, restart changed ones, start new ones,
   // stop removed ones.
   SourceChanges reloadSources(const std::vector<config::SourceConfig>& fresh);
+  void startHomeAssistant();  // before pipeline_->start(): subscribes to HA's status topic
+  // SIGHUP: apply a changed homeassistant: section; false = needs a restart.
+  bool reloadHomeAssistant(const config::Config& fresh);
 
   config::Config cfg_;
   RunOptions options_;
@@ -92,6 +98,7 @@ class Daemon final : public SignalSink, public service::DaemonControl {
   bool stopping_ = false;
   service::RateMeter rate_;
   std::unique_ptr<service::Watchdog> watchdog_;
+  std::unique_ptr<homeassistant::DiscoveryPublisher> ha_;  // Home Assistant discovery (optional)
   std::unique_ptr<service::DbusService> dbus_;  // last: goes first
 };
 

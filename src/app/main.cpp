@@ -10,6 +10,7 @@
 #include "app/cli.hpp"
 #include "app/config_io.hpp"
 #include "app/daemon.hpp"
+#include "app/operator_commands.hpp"
 #include "app/queue_commands.hpp"
 #include "core/logging.hpp"
 #include "core/sd_event_loop.hpp"
@@ -63,6 +64,8 @@ int main(int argc, char** argv) {
     if (opts.command == "version") return printVersion();
     if (opts.command == "check-config") return checkConfig(opts.config_path);
     if (opts.command.starts_with("queue-")) return tgw::app::runQueueCommand(opts);
+    if (opts.command == "status") return tgw::app::runStatusCommand(opts);
+    if (opts.command == "tail") return tgw::app::runTailCommand(opts);
 
     auto cfg = tgw::app::loadAndReport(opts.config_path, std::cerr);
     if (!cfg) return kExitConfig;

@@ -1,6 +1,7 @@
 // The message path after the profiles: stdout (debug) or queue + uplink.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -12,7 +13,9 @@
 #include "tgw/core/clock.hpp"
 #include "tgw/core/event_loop.hpp"
 #include "tgw/profile/profile.hpp"
+#include "tgw/queue/queue.hpp"
 #include "tgw/uplink/sink.hpp"
+#include "tgw/uplink/uplink.hpp"
 
 namespace tgw::app {
 
@@ -29,7 +32,13 @@ struct PipelineStats {
   std::int64_t oldest_age_ms = 0;
   std::uint64_t dropped = 0;
   std::string last_error;
+  std::uint64_t queue_bytes = 0;
+  std::int64_t last_ack_ms = 0;  // Unix ms of the last acknowledged publish (0 = none)
+  std::array<std::uint64_t, kDropReasonCount> drops{};  // index: DropReason
 };
+
+// Gets the messages arriving on a subscribed topic (loop thread).
+using TopicHandler = std::function<void(const std::string& topic, const std::string& payload, int qos)>;
 
 class Pipeline {
  public:
@@ -46,6 +55,14 @@ class Pipeline {
   virtual void reconnect() {}
   // Called on the loop thread when the uplink session goes up / down.
   virtual void setConnectionHandler(std::function<void(bool online)> handler) { (void)handler; }
+  // Subscribe to an MQTT filter (kept and re-made after every reconnect);
+  // `handler` gets the messages whose topic matches it. Several parts may
+  // subscribe (downlink commands, Home Assistant birth messages): each call
+  // adds to the list. Call before start().
+  virtual void subscribe(TopicSubscription subscription, TopicHandler handler) {
+    (void)subscription;
+    (void)handler;
+  }
   [[nodiscard]] virtual PipelineStats stats() const = 0;
 };
 

@@ -5,6 +5,7 @@
 #include "core/logging.hpp"
 #include "queue/forwarder.hpp"
 #include "queue/sqlite/sqlite_queue.hpp"
+#include "service/topic_filter.hpp"
 #include "uplink/paho/paho_uplink.hpp"
 
 namespace tgw::app {
@@ -26,6 +27,16 @@ class MqttPipeline final : public Pipeline {
     uplink_->setStatusProvider([this](bool online, std::string_view reason) {
       return connectionStatus(profiles_, online, reason, clock_);
     });
+    if (!subscriptions_.empty()) {
+      std::vector<TopicSubscription> filters;
+      for (const auto& [sub, handler] : subscriptions_) filters.push_back(sub);
+      uplink_->setSubscriptions(std::move(filters));
+      forwarder_->setMessageHandler([this](const std::string& topic, const std::string& payload, int qos) {
+        for (const auto& [sub, handler] : subscriptions_) {
+          if (service::topicMatches(sub.filter, topic)) handler(topic, payload, qos);
+        }
+      });
+    }
     forwarder_->start();
     return uplink_->start();
   }
@@ -53,6 +64,9 @@ class MqttPipeline final : public Pipeline {
   }
 
   void reconnect() override { uplink_->reconnect(); }
+  void subscribe(TopicSubscription subscription, TopicHandler handler) override {
+    subscriptions_.emplace_back(std::move(subscription), std::move(handler));
+  }
   void setConnectionHandler(std::function<void(bool)> handler) override {
     forwarder_->setConnectionHandler(std::move(handler));
   }
@@ -73,6 +87,9 @@ class MqttPipeline final : public Pipeline {
     s.oldest_age_ms = q.oldest_age_ms;
     for (auto d : q.drops) s.dropped += d;
     s.last_error = u.last_error;
+    s.queue_bytes = q.bytes;
+    s.last_ack_ms = u.last_ack_ms;
+    s.drops = q.drops;
     return s;
   }
 
@@ -83,6 +100,7 @@ class MqttPipeline final : public Pipeline {
   std::unique_ptr<queue::SqliteQueue> queue_;
   std::unique_ptr<uplink::PahoUplink> uplink_;
   std::unique_ptr<queue::Forwarder> forwarder_;
+  std::vector<std::pair<TopicSubscription, TopicHandler>> subscriptions_;
   bool stopped_ = false;
 };
 

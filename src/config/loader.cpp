@@ -58,6 +58,7 @@ Expected<Config> loadString(const std::string& text, const std::string& name, Di
     parseSources(diag, top.child("sources"), cfg.sources);
     parseProfiles(top.map("profiles"), cfg.profiles);
     parseCommands(top.map("commands"), cfg.commands);
+    parseHomeAssistant(top.map("homeassistant"), cfg.homeassistant);
     top.finish();
     validate(diag, root, cfg);
     for (auto it = root.begin(); it != root.end(); ++it) {

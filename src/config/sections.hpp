@@ -14,6 +14,7 @@ void parseQueue(MapReader r, QueueConfig& out);
 void parseSources(Diagnostics& diag, const YAML::Node& node, std::vector<SourceConfig>& out);
 void parseProfiles(MapReader r, ProfilesConfig& out);
 void parseCommands(MapReader r, CommandsConfig& out);  // section_commands.cpp
+void parseHomeAssistant(MapReader r, HomeAssistantConfig& out);  // section_homeassistant.cpp
 // Checks that need several sections (signal names bound by profiles exist in
 // the sources, topics and defaults derived from the gateway section ...).
 void validate(Diagnostics& diag, const YAML::Node& root, Config& cfg);

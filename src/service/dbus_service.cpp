@@ -11,6 +11,7 @@
 #include <systemd/sd-bus.h>
 
 #include "core/logging.hpp"
+#include "service/status_report.hpp"
 #include "tgw/version.hpp"
 
 namespace tgw::service {
@@ -53,6 +54,7 @@ struct DbusService::Handlers {
       if (p == "Version") return sd_bus_message_append(reply, "s", tgw::kVersion);
       if (p == "CallsAccepted") return sd_bus_message_append(reply, "t", self->counters_.accepted);
       if (p == "CallsRejected") return sd_bus_message_append(reply, "t", self->counters_.rejected());
+      if (p == "Status") return sd_bus_message_append(reply, "s", self->statusJson().c_str());
       const DaemonSnapshot& s = self->current();
       if (p == "Connected") return sd_bus_message_append(reply, "b", static_cast<int>(s.connected));
       if (p == "ConnectionState") return sd_bus_message_append(reply, "s", s.connection_state.c_str());
@@ -190,6 +192,13 @@ const sd_bus_vtable kVtable[] = {
     SD_BUS_PROPERTY("Sources", "a(sssstt)", H::getProperty, 0, kEmits),
     SD_BUS_PROPERTY("CallsAccepted", "t", H::getProperty, 0, kEmits),
     SD_BUS_PROPERTY("CallsRejected", "t", H::getProperty, 0, kEmits),
+    // Computed on every read (ages change continuously): no PropertiesChanged.
+    SD_BUS_PROPERTY("Status", "s", H::getProperty, 0, SD_BUS_VTABLE_PROPERTY_EXPLICIT),
+    SD_BUS_SIGNAL_WITH_NAMES("Published", "ssybusxt",
+                             SD_BUS_PARAM(class) SD_BUS_PARAM(topic) SD_BUS_PARAM(qos) SD_BUS_PARAM(retain)
+                                 SD_BUS_PARAM(size) SD_BUS_PARAM(payload) SD_BUS_PARAM(time_ms)
+                                     SD_BUS_PARAM(skipped),
+                             0),
     SD_BUS_METHOD_WITH_ARGS("Publish", SD_BUS_ARGS("s", class, "s", json), SD_BUS_RESULT("t", seq), H::publish,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Flush", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, H::flush, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -204,9 +213,17 @@ DbusService::DbusService(EventLoop& loop, DaemonControl& control, const Clock& c
       clock_(clock),
       options_(std::move(options)),
       bus_(loop),
-      publish_bucket_(options_.publish_rate_per_s, options_.publish_burst, clock.monotonic()) {}
+      publish_bucket_(options_.publish_rate_per_s, options_.publish_burst, clock.monotonic()),
+      signal_bucket_(options_.published_rate_per_s, options_.published_burst, clock.monotonic()),
+      started_at_(clock.monotonic()),
+      recent_log_(std::make_shared<RecentLogSink>()) {
+  log::addSink(recent_log_);
+}
 
-DbusService::~DbusService() { stop(); }
+DbusService::~DbusService() {
+  stop();
+  log::removeSink(recent_log_);
+}
 
 Expected<void> DbusService::start() {
   stop();
@@ -235,6 +252,7 @@ Expected<void> DbusService::start() {
   snapshot_ = control_.snapshot();
   snapshot_at_ = clock_.monotonic();
   have_snapshot_ = true;
+  trackSources(snapshot_);
   emitted_ = snapshot_;
   emitted_counters_ = counters_;
   refresh_timer_ = loop_.every(options_.refresh_period, [this] { refresh(); });
@@ -266,8 +284,66 @@ const DaemonSnapshot& DbusService::current() {
     snapshot_ = control_.snapshot();
     snapshot_at_ = now;
     have_snapshot_ = true;
+    trackSources(snapshot_);
   }
   return snapshot_;
+}
+
+void DbusService::trackSources(const DaemonSnapshot& snapshot) {
+  const std::int64_t now_ms = toUnixMs(clock_.now());
+  std::map<std::string, std::pair<std::string, std::int64_t>> next;
+  for (const auto& src : snapshot.sources) {
+    const auto it = source_since_.find(src.name);
+    if (it != source_since_.end() && it->second.first == src.state) {
+      next[src.name] = it->second;
+    } else {
+      next[src.name] = {src.state, now_ms};
+    }
+  }
+  source_since_ = std::move(next);
+}
+
+std::string DbusService::statusJson() {
+  // Always fresh: `status` is asked rarely and should show the present.
+  snapshot_ = control_.snapshot();
+  snapshot_at_ = clock_.monotonic();
+  have_snapshot_ = true;
+  trackSources(snapshot_);
+  StatusExtras x;
+  x.version = tgw::kVersion;
+  x.now_ms = toUnixMs(clock_.now());
+  x.uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.monotonic() - started_at_).count();
+  for (const auto& [name, since] : source_since_) x.source_since_ms[name] = since.second;
+  x.calls_accepted = counters_.accepted;
+  x.calls_rejected = counters_.rejected();
+  x.tail_signals = signals_sent_;
+  x.tail_suppressed = signals_skipped_;
+  x.recent = recent_log_->lines();
+  return service::statusJson(snapshot_, x).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void DbusService::notePublished(const Message& message) {
+  if (!bus_.isOpen() || vtable_slot_ == nullptr) return;
+  if (!signal_bucket_.take(clock_.monotonic())) {
+    ++skipped_pending_;
+    ++signals_skipped_;
+    return;
+  }
+  const std::string payload = abbreviate(message.payload, options_.published_payload_bytes);
+  const std::int64_t time_ms = message.created_ms > 0 ? message.created_ms : toUnixMs(clock_.now());
+  const std::string cls(className(message.cls));
+  const int r = sd_bus_emit_signal(bus_.bus(), kDbusPath, kDbusInterface, "Published", "ssybusxt", cls.c_str(),
+                                   message.topic.c_str(), static_cast<std::uint8_t>(message.qos),
+                                   static_cast<int>(message.retain), static_cast<std::uint32_t>(message.payload.size()),
+                                   payload.c_str(), static_cast<std::int64_t>(time_ms), skipped_pending_);
+  if (r < 0) {
+    ++signals_skipped_;
+    ++skipped_pending_;
+    return;
+  }
+  ++signals_sent_;
+  skipped_pending_ = 0;
+  bus_.kick();
 }
 
 void DbusService::refresh() {
@@ -275,6 +351,7 @@ void DbusService::refresh() {
   snapshot_ = control_.snapshot();
   snapshot_at_ = clock_.monotonic();
   have_snapshot_ = true;
+  trackSources(snapshot_);
   const DaemonSnapshot& a = emitted_;
   const DaemonSnapshot& b = snapshot_;
   std::vector<const char*> names;

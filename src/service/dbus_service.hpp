@@ -1,7 +1,9 @@
 // The D-Bus API (docs/operations.md "D-Bus API"): bus name and interface
 // io.telemetrygateway.Gateway1, object /io/telemetrygateway/Gateway1.
-// Read-only properties with PropertiesChanged, methods Publish(class, json)
-// -> seq, Flush(), Reconnect(). Who may call methods is decided by the bus
+// Read-only properties with PropertiesChanged (Status: the whole picture as
+// JSON, for `telemetry-gateway status`), methods Publish(class, json) -> seq,
+// Flush(), Reconnect(), and the signal Published (what the daemon publishes,
+// rate-bounded, for `telemetry-gateway tail`). Who may call methods is decided by the bus
 // policy (packaging/dbus/io.telemetrygateway.Gateway1.conf); bad input and
 // floods get a clear D-Bus error and are counted. Loop thread only.
 #pragma once
@@ -9,10 +11,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
 #include "service/bus_connection.hpp"
+#include "service/recent_log.hpp"
 #include "service/token_bucket.hpp"
 #include "tgw/core/clock.hpp"
 #include "tgw/core/error.hpp"
@@ -37,6 +41,9 @@ struct DbusOptions {
   double publish_burst = 200;       // calls that may arrive at once
   std::size_t max_payload_bytes = 64 * 1024;
   std::chrono::milliseconds retry_period{10000};  // reconnect to the bus after it went away
+  double published_rate_per_s = 50;    // Published signals per second (tail); the rest counted as skipped
+  double published_burst = 100;
+  std::size_t published_payload_bytes = 200;  // payload abbreviated to this in the signal
 };
 
 // Counted by outcome; also the properties CallsAccepted / CallsRejected.
@@ -69,6 +76,15 @@ class DbusService {
   // done every refresh_period).
   void refresh();
 
+  // A message the daemon hands to the queue / uplink: sent as the signal
+  // Published (class, topic, qos, retain, size, payload abbreviated, time_ms,
+  // skipped) while the bus is up, at most published_rate_per_s; messages over
+  // the rate are counted and reported in the next signal's `skipped`.
+  void notePublished(const Message& message);
+
+  // The JSON of the Status property (also used by tests).
+  [[nodiscard]] std::string statusJson();
+
   [[nodiscard]] bool running() const { return bus_.isOpen(); }
   [[nodiscard]] const DbusCounters& counters() const { return counters_; }
 
@@ -79,6 +95,7 @@ class DbusService {
   const DaemonSnapshot& current();
   void scheduleRetry(const std::string& reason);
   bool allowPublish();
+  void trackSources(const DaemonSnapshot& snapshot);
 
   EventLoop& loop_;
   DaemonControl& control_;
@@ -95,6 +112,14 @@ class DbusService {
   DbusCounters counters_;
   DbusCounters emitted_counters_;
   TokenBucket publish_bucket_;
+  TokenBucket signal_bucket_;
+  std::uint64_t signals_sent_ = 0;
+  std::uint64_t signals_skipped_ = 0;   // over the rate, total
+  std::uint64_t skipped_pending_ = 0;   // over the rate since the last signal
+  MonoTime started_at_{};
+  // Source name -> (state, Unix ms it was first seen in that state).
+  std::map<std::string, std::pair<std::string, std::int64_t>> source_since_;
+  std::shared_ptr<RecentLogSink> recent_log_;
 };
 
 }  // namespace tgw::service

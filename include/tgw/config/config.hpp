@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tgw/config/command_config.hpp"
+#include "tgw/config/homeassistant_config.hpp"
 #include "tgw/config/profile_config.hpp"
 #include "tgw/config/queue_config.hpp"
 #include "tgw/config/source_config.hpp"
@@ -34,6 +35,7 @@ struct Config {
   std::vector<SourceConfig> sources;
   ProfilesConfig profiles;
   CommandsConfig commands;  // downlink commands (docs/commands.md)
+  HomeAssistantConfig homeassistant;  // MQTT discovery (docs/operations.md)
   // Normalized YAML of each top-level section ("uplink", "queue", ...), to
   // tell on reload what changed.
   std::map<std::string, std::string> section_fingerprints;
