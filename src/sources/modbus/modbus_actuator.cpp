@@ -34,7 +34,13 @@ void WriteActuator::detach() {
   }
 }
 
-bool WriteActuator::supports(const HardwareOp& op) const { return std::holds_alternative<ModbusWriteOp>(op); }
+// A modbus_write op; if it names a device, one of this bus (so the command
+// engine can check an action's template against the config).
+bool WriteActuator::supports(const HardwareOp& op) const {
+  const auto* w = std::get_if<ModbusWriteOp>(&op);
+  return w != nullptr &&
+         (w->device.empty() || std::find(devices_.begin(), devices_.end(), w->device) != devices_.end());
+}
 
 void WriteActuator::execute(HardwareOp op, std::chrono::milliseconds timeout, Done done) {
   auto* w = std::get_if<ModbusWriteOp>(&op);

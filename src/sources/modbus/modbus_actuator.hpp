@@ -32,6 +32,7 @@ class WriteActuator final : public Actuator {
   // Loop thread. A result from the worker.
   void onResult(WriteResult r);
 
+  // modbus_write ops whose device is empty or one of this bus.
   [[nodiscard]] bool supports(const HardwareOp& op) const override;
   void execute(HardwareOp op, std::chrono::milliseconds timeout, Done done) override;
 

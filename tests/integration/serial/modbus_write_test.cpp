@@ -81,6 +81,8 @@ TEST(ModbusWrite, TcpWritesVerifiedMismatchTimeoutAndPollingContinues) {
   ModbusSource src(tcpSource(port), SystemClock::instance());
   ASSERT_NE(src.actuator(), nullptr);
   EXPECT_TRUE(src.actuator()->supports(ModbusWriteOp{}));
+  EXPECT_TRUE(src.actuator()->supports(regs(1, {1}, "pcs")));
+  EXPECT_FALSE(src.actuator()->supports(regs(1, {1}, "nope")));
   EXPECT_FALSE(src.actuator()->supports(ModemAtOp{"AT"}));
   ASSERT_TRUE(lt.call([&] { return src.start(lt.loop(), sink).has_value(); }));
   ASSERT_TRUE(test::waitFor([&] { return num(sink, "bess.pcs.setpoint") == 5; }));
