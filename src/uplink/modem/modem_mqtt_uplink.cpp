@@ -114,8 +114,12 @@ class ModemMqttUplink::Impl : public std::enable_shared_from_this<ModemMqttUplin
     }
     steps.push_back(step("AT+SMCONF=\"QOS\",1", cmd_timeout));
     if (const auto will = willMessage()) {
+      // A JSON will carries '"': SIMCom's parser takes the value up to the
+      // last quote; firmware that refuses it answers ERROR, which is logged
+      // and leaves the session without a will rather than failing it.
+      const bool risky = will->payload.find('"') != std::string::npos;
       steps.push_back(step(fmt::format("AT+SMCONF=\"TOPIC\",{}", q(will->topic)), cmd_timeout));
-      steps.push_back(step(fmt::format("AT+SMCONF=\"MESSAGE\",{}", q(will->payload)), cmd_timeout));
+      steps.push_back(step(fmt::format("AT+SMCONF=\"MESSAGE\",{}", q(will->payload)), cmd_timeout, risky));
       steps.push_back(step(fmt::format("AT+SMCONF=\"RETAIN\",{}", will->retain ? 1 : 0), cmd_timeout));
     }
     if (m_.tls) {
@@ -158,6 +162,10 @@ class ModemMqttUplink::Impl : public std::enable_shared_from_this<ModemMqttUplin
     auto next = [this, steps, i, gen, done, ignore = s.ignore_error](Expected<AtReply> r) {
       if (gen != generation_) return;
       if (!r && !ignore) return done(tl::unexpected(explain((*steps)[i], r.error())));
+      if (!r && (*steps)[i].command != "AT+SMDISC") {
+        log_->warn("modem: {} refused ({}); continuing without it", (*steps)[i].command.substr(0, 40),
+                   r.error().message);
+      }
       runSteps(steps, i + 1, gen, done);
     };
     if (s.prompt) {
@@ -284,9 +292,9 @@ class ModemMqttUplink::Impl : public std::enable_shared_from_this<ModemMqttUplin
     for (const auto& m : will) {
       if (!cfg_.will_topic.empty() && m.topic == cfg_.will_topic) w = &m;
     }
-    if (!quotable(w->topic) || !quotable(w->payload)) {
-      log_->warn("the Last Will for {} contains a quote or line break, which AT+SMCONF cannot carry: no will on the "
-                 "modem session", w->topic);
+    if (!quotable(w->topic) || w->payload.find_first_of("\r\n") != std::string::npos) {
+      log_->warn("the Last Will for {} contains a line break or its topic a quote, which AT+SMCONF cannot carry: "
+                 "no will on the modem session", w->topic);
       return std::nullopt;
     }
     return *w;

@@ -27,6 +27,7 @@ inline std::string wsListener(int port, const std::vector<std::string>& tls_line
   return block;
 }
 
+// Listens on 127.0.0.1:port (0 = any free port, written back).
 inline int listenLoopback(int& port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
@@ -34,6 +35,7 @@ inline int listenLoopback(int& port) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
   ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
   ::listen(fd, 16);
   socklen_t len = sizeof a;
@@ -59,7 +61,7 @@ inline int connectLoopback(int port) {
 // head) of every connection and pipes everything to 127.0.0.1:target.
 class RecordingProxy {
  public:
-  explicit RecordingProxy(int target) : target_(target) {
+  explicit RecordingProxy(int target, int port = 0) : target_(target), port_(port) {
     fd_ = listenLoopback(port_);
     thread_ = std::thread([this] { run(); });
   }
@@ -139,8 +141,8 @@ class RecordingProxy {
   }
 
   int target_;
-  int fd_ = -1;
   int port_ = 0;
+  int fd_ = -1;
   std::atomic<bool> stop_{false};
   std::atomic<int> accepted_{0};
   std::atomic<int> target_failed_{0};
