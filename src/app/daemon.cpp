@@ -16,6 +16,7 @@
 #include "core/logging.hpp"
 #include "core/sd_event_loop.hpp"
 #include "homeassistant/discovery_publisher.hpp"
+#include "command/command_engine.hpp"
 #include "profiles/bess_profile.hpp"
 #include "profiles/dtg_profile.hpp"
 #include "service/dbus_service.hpp"
@@ -86,6 +87,7 @@ Expected<void> Daemon::start() {
     }
   }
   startHomeAssistant();
+  setUpCommands();  // before pipeline_->start(): subscribes to the command topics
   if (auto ok = pipeline_->start(); !ok) return ok;
   if (ha_) (void)ha_->apply(cfg_.homeassistant, cfg_.profiles.homesync, false);
 
@@ -101,6 +103,11 @@ Expected<void> Daemon::start() {
     }
   }
 
+  if (commands_) {
+    // Answers what a previous run left unfinished (`interrupted`), then takes commands.
+    if (auto ok = commands_->start(); !ok) return ok;
+    (void)commands_->checkActuators();
+  }
   timers_.push_back(loop_.every(kTickPeriod, [this] { tick(); }));
   timers_.push_back(loop_.every(kStatusPeriod, [this] {
     rate_.add(clock_.monotonic(), pipeline_->stats().sent);
@@ -216,6 +223,11 @@ service::DaemonSnapshot Daemon::snapshot() const {
       }
     }
   }
+  if (commands_) {
+    const auto cs = commands_->stats();
+    snap.commands_executed = cs.executed;
+    snap.commands_rejected = cs.rejected;
+  }
   for (std::size_t i = 0; i < sources_.size() && i < cfg_.sources.size(); ++i) {
     const auto st = sources_[i]->status();
     snap.sources.push_back({std::string(sources_[i]->name()), cfg_.sources[i].type,
@@ -267,6 +279,32 @@ void Daemon::logProgress() {
   const auto ps = pipeline_->stats();
   log::get("main")->info("progress: {} signals, {} messages made, {} sent, queue {}, dropped {}; {}", signals_seen_,
                          produced_, ps.sent, ps.queued, ps.dropped, ps.link);
+  if (commands_) log::get("main")->info("progress: {}", commands_->summary());
+}
+
+void Daemon::setUpCommands() {
+  if (!cfg_.commands.enabled) return;
+  if (cfg_.uplink.type != "mqtt") {
+    log::get("command")->warn("commands: need the mqtt uplink (uplink.type is {}); no command is taken", cfg_.uplink.type);
+    return;
+  }
+  commands_ = std::make_unique<command::CommandEngine>(
+      cfg_, loop_, clock_, pipeline_->sink(), [this](std::string_view source) -> Actuator* {
+        for (auto& s : sources_) {
+          if (s && s->name() == source) return s->actuator();
+        }
+        return nullptr;
+      });
+  const auto subs = commands_->subscriptions();
+  for (std::size_t i = 0; i < subs.size(); ++i) {
+    // A topic matching several command filters is handled once (by the first).
+    pipeline_->subscribe(subs[i], [this, subs, i](const std::string& topic, const std::string& payload, int qos) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (command::topicMatches(subs[j].filter, topic)) return;
+      }
+      if (commands_ && !stopping_) commands_->onMessage(topic, payload, qos);
+    });
+  }
 }
 
 void Daemon::reload() {
@@ -284,7 +322,7 @@ void Daemon::reload() {
   }
   const auto [kept, started, stopped] = reloadSources(fresh->sources);
   std::string later;
-  for (const char* section : {"gateway", "uplink", "queue", "profiles"}) {
+  for (const char* section : {"gateway", "uplink", "queue", "profiles", "commands"}) {
     if (fresh->section_fingerprints[section] != cfg_.section_fingerprints[section]) {
       later += (later.empty() ? "" : ", ") + std::string(section);
     }
@@ -408,6 +446,7 @@ void Daemon::shutdown(int exit_code) {
   auto log = log::get("main");
   for (auto& s : sources_) s->stop();
   timers_.clear();
+  if (commands_) commands_->stop();  // outcomes still pending: `interrupted` at the next start
   if (pipeline_) pipeline_->stop();
   if (log_forwarder_) {
     log::removeSink(log_forwarder_);

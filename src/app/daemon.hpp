@@ -30,6 +30,9 @@ class Pipeline;
 namespace tgw::homeassistant {
 class DiscoveryPublisher;
 }  // namespace tgw::homeassistant
+namespace tgw::command {
+class CommandEngine;
+}  // namespace tgw::command
 namespace tgw::service {
 class DbusService;
 class Watchdog;
@@ -77,6 +80,8 @@ class Daemon final : public SignalSink, public service::DaemonControl {
   // Keep unchanged sources running, restart changed ones, start new ones,
   // stop removed ones.
   SourceChanges reloadSources(const std::vector<config::SourceConfig>& fresh);
+  // Downlink commands (commands: section): engine + subscriptions, before pipeline_->start().
+  void setUpCommands();
   void startHomeAssistant();  // before pipeline_->start(): subscribes to HA's status topic
   // SIGHUP: apply a changed homeassistant: section; false = needs a restart.
   bool reloadHomeAssistant(const config::Config& fresh);
@@ -89,6 +94,7 @@ class Daemon final : public SignalSink, public service::DaemonControl {
   std::vector<std::unique_ptr<Source>> sources_;
   std::vector<std::unique_ptr<Profile>> profiles_;
   std::unique_ptr<Pipeline> pipeline_;
+  std::unique_ptr<command::CommandEngine> commands_;  // after pipeline_: destroyed before its sink
   std::vector<Registration> timers_;
   std::vector<Registration> signals_;
   std::vector<Message> scratch_;
