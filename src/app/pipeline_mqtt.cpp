@@ -6,10 +6,19 @@
 #include "queue/forwarder.hpp"
 #include "queue/sqlite/sqlite_queue.hpp"
 #include "service/topic_filter.hpp"
+#include "uplink/failover/failover_uplink.hpp"
 #include "uplink/paho/paho_uplink.hpp"
 
 namespace tgw::app {
 namespace {
+
+// PahoUplink, or with uplink.modem enabled the IP/modem failover composite.
+std::unique_ptr<Uplink> makeUplink(EventLoop& loop, const config::UplinkConfig& cfg, const Clock& clock) {
+  auto ip = std::make_unique<uplink::PahoUplink>(loop, cfg, clock);
+  if (!cfg.modem.enabled) return ip;
+  return std::make_unique<uplink::FailoverUplink>(loop, cfg, clock, std::move(ip),
+                                                  std::make_unique<uplink::ModemMqttUplink>(loop, cfg, clock));
+}
 
 class MqttPipeline final : public Pipeline {
  public:
@@ -19,7 +28,7 @@ class MqttPipeline final : public Pipeline {
         clock_(clock),
         profiles_(profiles),
         queue_(std::move(q)),
-        uplink_(std::make_unique<uplink::PahoUplink>(loop, cfg.uplink, clock)),
+        uplink_(makeUplink(loop, cfg.uplink, clock)),
         forwarder_(std::make_unique<queue::Forwarder>(loop, *queue_, *uplink_, cfg.queue, clock)) {}
 
   Expected<void> start() override {
@@ -98,7 +107,7 @@ class MqttPipeline final : public Pipeline {
   const Clock& clock_;
   const std::vector<std::unique_ptr<Profile>>& profiles_;
   std::unique_ptr<queue::SqliteQueue> queue_;
-  std::unique_ptr<uplink::PahoUplink> uplink_;
+  std::unique_ptr<Uplink> uplink_;
   std::unique_ptr<queue::Forwarder> forwarder_;
   std::vector<std::pair<TopicSubscription, TopicHandler>> subscriptions_;
   bool stopped_ = false;

@@ -67,11 +67,15 @@ TEST(UplinkBadInput, TlsServerThatNeverAnswers) {
   expectBackoffNoBusyLoop(cfg, "within connect_timeout_s=1");
 }
 
-TEST(UplinkBadInput, WebSocketUrlIsRejectedAtStart) {
-  UplinkRig rig(testConfig("wss://127.0.0.1:443/mqtt", "gw-ws"));
+// (ws:// and wss:// are supported since issue 11: uplink_ws_test.cpp.)
+TEST(UplinkBadInput, SigV4WithoutAWebSocketEndpointIsRejectedAtStart) {
+  auto cfg = testConfig("mqtts://127.0.0.1:8883", "gw-ws");
+  cfg.aws.enabled = true;
+  cfg.aws.region = "eu-west-1";
+  UplinkRig rig(cfg);
   auto r = rig.uplink->start();
   ASSERT_FALSE(r.has_value());
-  EXPECT_NE(r.error().message.find("WebSocket"), std::string::npos);
+  EXPECT_NE(r.error().message.find("signs WebSocket URLs"), std::string::npos) << r.error().message;
 }
 
 TEST(UplinkBadInput, WindowNotBelowPahoWindowIsRejectedAtStart) {
