@@ -1,8 +1,8 @@
 #include "sources/can_common/can_actuator.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "core/logging.hpp"
 #include "sources/common/op_reply.hpp"
@@ -12,7 +12,9 @@ namespace tgw::sources::can {
 CanActuator::CanActuator(std::string source, Transmit transmit, LoopOf loop)
     : source_(std::move(source)), transmit_(std::move(transmit)), loop_(std::move(loop)) {}
 
-bool CanActuator::supports(const HardwareOp& op) const { return std::holds_alternative<CanSendOp>(op); }
+bool CanActuator::supports(const HardwareOp& op) const {
+  return std::holds_alternative<CanSendOp>(op);
+}
 
 Expected<decode::CanFrame> CanActuator::frameOf(const CanSendOp& op) {
   if (op.data.size() > 8) {

@@ -2,12 +2,12 @@
 // operation's Done on the loop thread, exactly once.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "tgw/command/actuator.hpp"
 #include "tgw/core/event_loop.hpp"

@@ -1,8 +1,8 @@
 #include "sources/modbus/modbus_actuator.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "core/logging.hpp"
 
@@ -52,9 +52,9 @@ void WriteActuator::execute(HardwareOp op, std::chrono::milliseconds timeout, Do
                                  fmt::format("modbus write: source '{}' has no device '{}'", source_, w->device)));
   }
   if (w->kind == ModbusWriteOp::Kind::kRegisters && (w->values.empty() || w->values.size() > 123)) {
-    return answerLater(loop_, std::move(done),
-                       makeError(Errc::kInvalidArgument,
-                                 fmt::format("modbus write: {} register values (1..123)", w->values.size())));
+    return answerLater(
+        loop_, std::move(done),
+        makeError(Errc::kInvalidArgument, fmt::format("modbus write: {} register values (1..123)", w->values.size())));
   }
   if (w->kind == ModbusWriteOp::Kind::kRegisters && w->address + w->values.size() > 0x10000) {
     return answerLater(loop_, std::move(done),
@@ -70,7 +70,8 @@ void WriteActuator::execute(HardwareOp op, std::chrono::milliseconds timeout, Do
   Pending p;
   p.done = OnceDone(std::move(done));
   p.claim = req.claim;
-  p.what = fmt::format("{} {} at {}", w->device, w->kind == ModbusWriteOp::Kind::kCoil ? "coil" : "register", w->address);
+  p.what =
+      fmt::format("{} {} at {}", w->device, w->kind == ModbusWriteOp::Kind::kCoil ? "coil" : "register", w->address);
   const std::uint64_t id = req.id;
   p.timer = loop_->after(timeout, [this, id] { onDeadline(id, false); });
   req.op = std::move(*w);
@@ -87,12 +88,14 @@ void WriteActuator::onDeadline(std::uint64_t id, bool final) {
     it->second.timer = loop_->after(kStartedGrace, [this, id] { onDeadline(id, true); });
     return;
   }
-  answer(id, makeError(Errc::kTimeout,
-                       fmt::format("modbus write {}: {}", it->second.what,
-                                   final ? "no result from the bus worker" : "not started in time (bus busy or down)")));
+  answer(id, makeError(Errc::kTimeout, fmt::format("modbus write {}: {}", it->second.what,
+                                                   final ? "no result from the bus worker"
+                                                         : "not started in time (bus busy or down)")));
 }
 
-void WriteActuator::onResult(WriteResult r) { answer(r.id, std::move(r.outcome)); }
+void WriteActuator::onResult(WriteResult r) {
+  answer(r.id, std::move(r.outcome));
+}
 
 void WriteActuator::answer(std::uint64_t id, Expected<OpOutcome> r) {
   auto it = pending_.find(id);

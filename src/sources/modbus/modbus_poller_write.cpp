@@ -1,12 +1,11 @@
 // The write half of ModbusPoller: queued downlink writes, run on the worker
 // thread before the next poll, verified by reading the address(es) back.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <modbus/modbus.h>
 
 #include <algorithm>
 #include <cerrno>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "sources/modbus/modbus_poller.hpp"
 
@@ -18,7 +17,8 @@ using std::chrono::milliseconds;
 namespace {
 
 std::string describe(const ModbusWriteOp& op, const DeviceSpec& d) {
-  if (op.kind == ModbusWriteOp::Kind::kCoil) return fmt::format("coil {} of '{}' (unit {})", op.address, d.name, d.unit_id);
+  if (op.kind == ModbusWriteOp::Kind::kCoil)
+    return fmt::format("coil {} of '{}' (unit {})", op.address, d.name, d.unit_id);
   if (op.values.size() == 1) return fmt::format("register {} of '{}' (unit {})", op.address, d.name, d.unit_id);
   return fmt::format("registers {}..{} of '{}' (unit {})", op.address, op.address + op.values.size() - 1, d.name,
                      d.unit_id);
@@ -68,7 +68,8 @@ Expected<OpOutcome> ModbusPoller::write(const WriteRequest& w) {
     const auto left = std::chrono::duration_cast<milliseconds>(w.deadline - Clock::now());
     if (left.count() <= 0) return false;
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::min(left, d.timeout)).count();
-    modbus_set_response_timeout(ctx_, static_cast<std::uint32_t>(us / 1000000), static_cast<std::uint32_t>(us % 1000000));
+    modbus_set_response_timeout(ctx_, static_cast<std::uint32_t>(us / 1000000),
+                                static_cast<std::uint32_t>(us % 1000000));
     return true;
   };
   auto failure = [&](const char* step) -> Expected<OpOutcome> {
@@ -78,7 +79,8 @@ Expected<OpOutcome> ModbusPoller::write(const WriteRequest& w) {
       return makeError(Errc::kTimeout, fmt::format("modbus {} {}: no reply within the timeout", step, what));
     }
     if (err >= EMBXILFUN && err <= EMBXGTAR) {
-      return makeError(Errc::kIo, fmt::format("modbus {} {}: the device refused: {}", step, what, modbus_strerror(err)));
+      return makeError(Errc::kIo,
+                       fmt::format("modbus {} {}: the device refused: {}", step, what, modbus_strerror(err)));
     }
     if (err == EMBBADCRC || err == EMBBADDATA || err == EMBMDATA || err == EMBBADEXC || err == EMBUNKEXC ||
         err == EMBBADSLAVE) {
@@ -89,8 +91,8 @@ Expected<OpOutcome> ModbusPoller::write(const WriteRequest& w) {
     return makeError(Errc::kIo, fmt::format("modbus {} {}: {}", step, what, modbus_strerror(err)));
   };
   if (!coil && (op.values.empty() || op.values.size() > MODBUS_MAX_WRITE_REGISTERS)) {
-    return makeError(Errc::kInvalidArgument,
-                     fmt::format("modbus write {}: {} values (1..{})", what, op.values.size(), MODBUS_MAX_WRITE_REGISTERS));
+    return makeError(Errc::kInvalidArgument, fmt::format("modbus write {}: {} values (1..{})", what, op.values.size(),
+                                                         MODBUS_MAX_WRITE_REGISTERS));
   }
   modbus_set_slave(ctx_, d.unit_id);
   if (!armTimeout()) {

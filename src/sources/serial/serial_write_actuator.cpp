@@ -42,17 +42,20 @@ void SerialWriteActuator::detach() {
   }
 }
 
-bool SerialWriteActuator::supports(const HardwareOp& op) const { return std::holds_alternative<SerialWriteOp>(op); }
+bool SerialWriteActuator::supports(const HardwareOp& op) const {
+  return std::holds_alternative<SerialWriteOp>(op);
+}
 
 void SerialWriteActuator::execute(HardwareOp op, std::chrono::milliseconds timeout, Done done) {
   auto* w = std::get_if<SerialWriteOp>(&op);
   if (w == nullptr) return answerLater(loop_, std::move(done), tl::unexpected(unsupportedOp(source_, op)));
   if (w->bytes.empty() || w->bytes.size() > kMaxBytes) {
-    return answerLater(loop_, std::move(done),
-                       makeError(Errc::kInvalidArgument,
-                                 fmt::format("serial_write: {} bytes (1..{})", w->bytes.size(), kMaxBytes)));
+    return answerLater(
+        loop_, std::move(done),
+        makeError(Errc::kInvalidArgument, fmt::format("serial_write: {} bytes (1..{})", w->bytes.size(), kMaxBytes)));
   }
-  if (link_ == nullptr || loop_ == nullptr) return answerLater(loop_, std::move(done), tl::unexpected(sourceStopped(source_)));
+  if (link_ == nullptr || loop_ == nullptr)
+    return answerLater(loop_, std::move(done), tl::unexpected(sourceStopped(source_)));
   const std::uint64_t id = next_id_++;
   const std::size_t size = w->bytes.size();
   const std::string text = shown(w->bytes);
@@ -93,7 +96,8 @@ void SerialWriteActuator::answer(std::uint64_t id, Expected<OpOutcome> r) {
     log->warn("command: serial write failed: {}", r.error().message);
   }
   // Never inside execute(): the link may have finished synchronously.
-  answerLater(loop_, [d = std::move(p.done)](Expected<OpOutcome> x) { d(std::move(x)); }, std::move(r));
+  answerLater(
+      loop_, [d = std::move(p.done)](Expected<OpOutcome> x) { d(std::move(x)); }, std::move(r));
 }
 
 }  // namespace tgw::sources::serial

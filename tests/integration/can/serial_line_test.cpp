@@ -1,10 +1,11 @@
 // The slcan adapter's SerialLine opens through serial::openPort: one baud
 // table for every serial port of the daemon; an unknown rate is refused (it
 // used to fall back to 115200 silently).
+#include "sources/slcan/serial_line.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sources/serial/serial_port.hpp"
-#include "sources/slcan/serial_line.hpp"
 #include "support/serial_support.hpp"
 
 namespace tgw::sources::can {

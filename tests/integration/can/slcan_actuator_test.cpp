@@ -3,11 +3,10 @@
 // unplugged adapter or a stopped source answers kUnavailable; candump (a
 // replay) has no actuator.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
-
-#include <gtest/gtest.h>
 
 #include "core/sd_event_loop.hpp"
 #include "sources/candump/candump_source.hpp"
@@ -83,24 +82,30 @@ TEST(SlcanActuator, FramesWrittenAsSlcanLinesUnplugAndStop) {
   Answer std_frame, ext_frame, unplugged, stopped;
   test::LoopScript script;
   script.act("start", [&] { ASSERT_TRUE(src.start(**loop, sink)); })
-      .then("adapter initialised", [&] { return adapter.received() == "C\rS6\rO\r"; },
-            [&] {
-              ASSERT_NE(src.actuator(), nullptr);
-              src.actuator()->execute(CanSendOp{0x7DF, false, {0x02, 0x01, 0x0C}}, 1s, recorder(std_frame));
-              src.actuator()->execute(CanSendOp{0x18DA10F1, true, {}}, 1s, recorder(ext_frame));
-            })
-      .then("answered", [&] { return std_frame.calls == 1 && ext_frame.calls == 1; },
-            [&] {
-              EXPECT_EQ(adapter.received(), "C\rS6\rO\rt7DF302010C\rT18DA10F10\r");
-              adapter.unplug();
-            })
-      .then("offline after unplug", [&] { return src.status().state == SourceState::kOffline; },
-            [&] { src.actuator()->execute(CanSendOp{0x100, false, {1}}, 1s, recorder(unplugged)); })
-      .then("answered while unplugged", [&] { return unplugged.calls == 1; },
-            [&] {
-              src.stop();
-              src.actuator()->execute(CanSendOp{0x100, false, {1}}, 1s, recorder(stopped));
-            })
+      .then(
+          "adapter initialised", [&] { return adapter.received() == "C\rS6\rO\r"; },
+          [&] {
+            ASSERT_NE(src.actuator(), nullptr);
+            src.actuator()->execute(CanSendOp{0x7DF, false, {0x02, 0x01, 0x0C}}, 1s, recorder(std_frame));
+            src.actuator()->execute(CanSendOp{0x18DA10F1, true, {}}, 1s, recorder(ext_frame));
+          })
+      .then(
+          "answered", [&] { return std_frame.calls == 1 && ext_frame.calls == 1; },
+          [&] {
+            EXPECT_EQ(adapter.received(), "C\rS6\rO\rt7DF302010C\rT18DA10F10\r");
+            adapter.unplug();
+          })
+      .then(
+          "offline after unplug", [&] { return src.status().state == SourceState::kOffline; },
+          [&] {
+            src.actuator()->execute(CanSendOp{0x100, false, {1}}, 1s, recorder(unplugged));
+          })
+      .then(
+          "answered while unplugged", [&] { return unplugged.calls == 1; },
+          [&] {
+            src.stop();
+            src.actuator()->execute(CanSendOp{0x100, false, {1}}, 1s, recorder(stopped));
+          })
       .then("answered when stopped", [&] { return stopped.calls == 1; });
   ASSERT_TRUE(script.run(**loop)) << script.failedStep();
   ASSERT_TRUE(*std_frame.result) << std_frame.result->error().message;

@@ -2,10 +2,9 @@
 // kernel has no SocketCAN): frames reach the socket, bad ops are refused
 // without touching it, a closed interface or a stopped source answers
 // kUnavailable, and Done runs once, on the loop thread, never inside execute().
+#include <gtest/gtest.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include "core/sd_event_loop.hpp"
 #include "sources/socketcan/socketcan_source.hpp"
@@ -20,7 +19,7 @@ using namespace std::chrono_literals;
 
 struct Wire {
   std::vector<CanFrame> tx;
-  bool down = false;       // open() fails
+  bool down = false;  // open() fails
   bool write_fails = false;
   int fd = -1;
 };
@@ -79,17 +78,18 @@ TEST(CanActuator, SendsFramesThroughTheSocket) {
   bool inside_execute = false;
   test::LoopScript script;
   script.act("start", [&] { ASSERT_TRUE(src.start(**loop, sink)); })
-      .then("online", [&] { return src.status().state == SourceState::kOnline; },
-            [&] {
-              Actuator* a = src.actuator();
-              ASSERT_NE(a, nullptr);
-              EXPECT_TRUE(a->supports(CanSendOp{}));
-              EXPECT_FALSE(a->supports(SerialWriteOp{"x"}));
-              EXPECT_FALSE(a->supports(ModbusWriteOp{}));
-              a->execute(CanSendOp{0x123, false, {0x01, 0x02}}, 1s, recorder(std_frame, **loop));
-              inside_execute = std_frame.calls > 0;
-              a->execute(CanSendOp{0x18FEF100, true, {1, 2, 3, 4, 5, 6, 7, 8}}, 1s, recorder(ext_frame, **loop));
-            })
+      .then(
+          "online", [&] { return src.status().state == SourceState::kOnline; },
+          [&] {
+            Actuator* a = src.actuator();
+            ASSERT_NE(a, nullptr);
+            EXPECT_TRUE(a->supports(CanSendOp{}));
+            EXPECT_FALSE(a->supports(SerialWriteOp{"x"}));
+            EXPECT_FALSE(a->supports(ModbusWriteOp{}));
+            a->execute(CanSendOp{0x123, false, {0x01, 0x02}}, 1s, recorder(std_frame, **loop));
+            inside_execute = std_frame.calls > 0;
+            a->execute(CanSendOp{0x18FEF100, true, {1, 2, 3, 4, 5, 6, 7, 8}}, 1s, recorder(ext_frame, **loop));
+          })
       .then("both answered", [&] { return std_frame.calls == 1 && ext_frame.calls == 1; });
   ASSERT_TRUE(script.run(**loop)) << script.failedStep();
   EXPECT_FALSE(inside_execute);
@@ -118,30 +118,33 @@ TEST(CanActuator, RefusesBadOpsClosedInterfaceAndStoppedSource) {
   Answer nine, big_id, ext_ok_id, serial, io, down, stopped;
   test::LoopScript script;
   script.act("start", [&] { ASSERT_TRUE(src.start(**loop, sink)); })
-      .then("online", [&] { return src.status().state == SourceState::kOnline; },
-            [&] {
-              Actuator* a = src.actuator();
-              a->execute(CanSendOp{0x100, false, std::vector<std::uint8_t>(9, 0)}, 1s, recorder(nine, **loop));
-              a->execute(CanSendOp{0x800, false, {}}, 1s, recorder(big_id, **loop));
-              a->execute(CanSendOp{0x800, true, {}}, 1s, recorder(ext_ok_id, **loop));
-              a->execute(SerialWriteOp{"$PMTK\r\n"}, 1s, recorder(serial, **loop));
-              wire.write_fails = true;
-              a->execute(CanSendOp{0x101, false, {1}}, 1s, recorder(io, **loop));
-            })
-      .then("answered", [&] { return io.calls == 1; },
-            [&] {
-              wire.write_fails = false;
-              wire.down = true;
-              // Interface gone: the next read error closes it (lost()).
-              src.stop();
-              ASSERT_TRUE(src.start(**loop, sink));
-            })
-      .then("offline", [&] { return src.status().state == SourceState::kOffline; },
-            [&] {
-              src.actuator()->execute(CanSendOp{0x102, false, {2}}, 1s, recorder(down, **loop));
-              src.stop();
-              src.actuator()->execute(CanSendOp{0x103, false, {3}}, 1s, recorder(stopped, **loop));
-            })
+      .then(
+          "online", [&] { return src.status().state == SourceState::kOnline; },
+          [&] {
+            Actuator* a = src.actuator();
+            a->execute(CanSendOp{0x100, false, std::vector<std::uint8_t>(9, 0)}, 1s, recorder(nine, **loop));
+            a->execute(CanSendOp{0x800, false, {}}, 1s, recorder(big_id, **loop));
+            a->execute(CanSendOp{0x800, true, {}}, 1s, recorder(ext_ok_id, **loop));
+            a->execute(SerialWriteOp{"$PMTK\r\n"}, 1s, recorder(serial, **loop));
+            wire.write_fails = true;
+            a->execute(CanSendOp{0x101, false, {1}}, 1s, recorder(io, **loop));
+          })
+      .then(
+          "answered", [&] { return io.calls == 1; },
+          [&] {
+            wire.write_fails = false;
+            wire.down = true;
+            // Interface gone: the next read error closes it (lost()).
+            src.stop();
+            ASSERT_TRUE(src.start(**loop, sink));
+          })
+      .then(
+          "offline", [&] { return src.status().state == SourceState::kOffline; },
+          [&] {
+            src.actuator()->execute(CanSendOp{0x102, false, {2}}, 1s, recorder(down, **loop));
+            src.stop();
+            src.actuator()->execute(CanSendOp{0x103, false, {3}}, 1s, recorder(stopped, **loop));
+          })
       .then("all answered", [&] { return down.calls == 1 && stopped.calls == 1; });
   ASSERT_TRUE(script.run(**loop)) << script.failedStep();
   auto code = [](const Answer& a) { return a.result && !*a.result ? a.result->error().code : Errc::kInternal; };
