@@ -290,3 +290,49 @@ TEST_F(EngineTest, PrunesFinishedEntriesAfterRetention) {
 
 }  // namespace
 }  // namespace tgw::command::test
+
+namespace tgw::command::test {
+namespace {
+
+// config/bess.yaml's example actions with the seed's command format.
+TEST(ExampleConfig, BessSeedCommandBuildsTheRegisters) {
+  setenv("TGW_COMMAND_KEY", "example", 1);
+  tgw::test::TempDir dir;
+  std::string text = tgw::test::readFile(tgw::test::sourcePath("config/bess.yaml"));
+  const std::string from = "state_dir: /var/lib/telemetry-gateway";
+  text.replace(text.find(from), from.size(), "state_dir: " + dir.path().string());
+  config::Diagnostics diag;
+  auto cfg = config::loadString(text, "bess.yaml", diag);
+  ASSERT_TRUE(cfg) << diag.format();
+  tgw::test::FakeClock clock;
+  tgw::test::ManualLoop loop(clock);
+  RecordingMessages sink;
+  struct ModbusOnly final : Actuator {
+    bool supports(const HardwareOp& op) const override { return !std::holds_alternative<ModemAtOp>(op); }
+    void execute(HardwareOp op, std::chrono::milliseconds, Done done) override {
+      ops.push_back(std::move(op));
+      done(OpOutcome{"read back ok"});
+    }
+    std::vector<HardwareOp> ops;
+  } act;
+  CommandEngine engine(*cfg, loop, clock, sink, [&](std::string_view) -> Actuator* { return &act; });
+  ASSERT_TRUE(engine.start());
+  EXPECT_EQ(engine.checkActuators(), 0);
+  nlohmann::json cmd = {{"command", "set_mode"},
+                        {"mode", "discharge"},
+                        {"params", {{"power_limit_kw", 25}, {"soc_min", 20}}},
+                        {"request_id", "req-12345"},
+                        {"timestamp", isoUtc(toUnixMs(clock.now()))}};
+  cmd["signature"] = hmacSha256Hex("example", canonicalForm("bess/control/commands", cmd));
+  engine.onMessage("bess/control/commands", cmd.dump(), 1);
+  ASSERT_EQ(act.ops.size(), 1u);
+  const auto& op = std::get<ModbusWriteOp>(act.ops[0]);
+  EXPECT_EQ(op.device, "inv");
+  EXPECT_EQ(op.address, 40100);
+  EXPECT_EQ(op.values, (std::vector<std::uint16_t>{2, 250, 20}));
+  EXPECT_EQ(sink.last()["stage"], "success");
+  EXPECT_EQ(sink.messages.back().topic, "bess/control/response");
+}
+
+}  // namespace
+}  // namespace tgw::command::test
