@@ -1,7 +1,6 @@
 #include "uplink/modem/modem_mqtt_uplink.hpp"
 
-#include <poll.h>
-#include <unistd.h>
+#include "uplink/modem/modem_at.hpp"
 
 #include <deque>
 #include <mutex>
@@ -19,49 +18,6 @@ namespace tgw::uplink {
 
 using sources::modem::AtChannel;
 using sources::modem::AtReply;
-
-namespace {
-
-// A quoted AT string argument. The SIM7080 has no escape for '"': values
-// containing one are refused by checkQuotable() before they get here.
-std::string q(std::string_view s) { return fmt::format("\"{}\"", s); }
-
-bool quotable(std::string_view s) { return s.find_first_of("\"\r\n") == std::string_view::npos; }
-
-}  // namespace
-
-bool parseSmsub(std::string_view line, std::string& topic, std::string& payload) {
-  constexpr std::string_view kPrefix = "+SMSUB:";
-  if (!line.starts_with(kPrefix)) return false;
-  line.remove_prefix(kPrefix.size());
-  while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
-  if (line.size() < 5 || line.front() != '"') return false;
-  const auto sep = line.find("\",\"", 1);
-  if (sep == std::string_view::npos || line.back() != '"') return false;
-  topic = std::string(line.substr(1, sep - 1));
-  payload = std::string(line.substr(sep + 3, line.size() - sep - 4));
-  return true;
-}
-
-Expected<void> ModemMqttUplink::checkLimits(const Message& m, const config::ModemUplinkConfig& cfg) {
-  if (static_cast<int>(m.topic.size()) > cfg.max_topic) {
-    return makeError(Errc::kInvalidArgument,
-                     fmt::format("topic '{}...' is {} bytes; the SIM7080 MQTT client takes at most {}: kept for the "
-                                 "IP link",
-                                 m.topic.substr(0, 40), m.topic.size(), cfg.max_topic));
-  }
-  if (static_cast<int>(m.payload.size()) > cfg.max_payload) {
-    return makeError(Errc::kInvalidArgument,
-                     fmt::format("payload for {} is {} bytes; the SIM7080 MQTT client takes at most {}: kept for "
-                                 "the IP link",
-                                 m.topic, m.payload.size(), cfg.max_payload));
-  }
-  if (!quotable(m.topic)) {
-    return makeError(Errc::kInvalidArgument,
-                     fmt::format("topic '{}' contains a quote or line break, which AT+SMPUB cannot carry", m.topic));
-  }
-  return {};
-}
 
 class ModemMqttUplink::Impl : public std::enable_shared_from_this<ModemMqttUplink::Impl> {
  public:
@@ -98,19 +54,19 @@ class ModemMqttUplink::Impl : public std::enable_shared_from_this<ModemMqttUplin
     const auto colon = m_.url.rfind(':');
     const std::string host = colon == std::string::npos ? m_.url : m_.url.substr(0, colon);
     const std::string port = colon == std::string::npos ? (m_.tls ? "8883" : "1883") : m_.url.substr(colon + 1);
-    steps.push_back(step(fmt::format("AT+SMCONF=\"URL\",{},{}", q(host), port), cmd_timeout));
-    steps.push_back(step(fmt::format("AT+SMCONF=\"CLIENTID\",{}", q(m_.client_id)), cmd_timeout));
+    steps.push_back(step(fmt::format("AT+SMCONF=\"URL\",{},{}", atQuote(host), port), cmd_timeout));
+    steps.push_back(step(fmt::format("AT+SMCONF=\"CLIENTID\",{}", atQuote(m_.client_id)), cmd_timeout));
     steps.push_back(step(fmt::format("AT+SMCONF=\"KEEPTIME\",{}", m_.keepalive_s), cmd_timeout));
     steps.push_back(step("AT+SMCONF=\"CLEANSS\",0", cmd_timeout));
-    if (!m_.username.empty()) steps.push_back(step(fmt::format("AT+SMCONF=\"USERNAME\",{}", q(m_.username)), cmd_timeout));
+    if (!m_.username.empty()) steps.push_back(step(fmt::format("AT+SMCONF=\"USERNAME\",{}", atQuote(m_.username)), cmd_timeout));
     if (!m_.password.empty()) {
       auto pw = m_.password.resolve();  // re-read on every attempt
       if (!pw) {
         return fail({pw.error().code, fmt::format("cannot read the modem MQTT password ({}): {}",
                                                   m_.password.describe(), pw.error().message)});
       }
-      if (!quotable(*pw)) return fail({Errc::kConfig, "the modem MQTT password contains a quote"});
-      steps.push_back(step(fmt::format("AT+SMCONF=\"PASSWORD\",{}", q(*pw)), cmd_timeout));
+      if (!atQuotable(*pw)) return fail({Errc::kConfig, "the modem MQTT password contains a quote"});
+      steps.push_back(step(fmt::format("AT+SMCONF=\"PASSWORD\",{}", atQuote(*pw)), cmd_timeout));
     }
     steps.push_back(step("AT+SMCONF=\"QOS\",1", cmd_timeout));
     if (const auto will = willMessage()) {
@@ -118,12 +74,12 @@ class ModemMqttUplink::Impl : public std::enable_shared_from_this<ModemMqttUplin
       // last quote; firmware that refuses it answers ERROR, which is logged
       // and leaves the session without a will rather than failing it.
       const bool risky = will->payload.find('"') != std::string::npos;
-      steps.push_back(step(fmt::format("AT+SMCONF=\"TOPIC\",{}", q(will->topic)), cmd_timeout));
-      steps.push_back(step(fmt::format("AT+SMCONF=\"MESSAGE\",{}", q(will->payload)), cmd_timeout, risky));
+      steps.push_back(step(fmt::format("AT+SMCONF=\"TOPIC\",{}", atQuote(will->topic)), cmd_timeout));
+      steps.push_back(step(fmt::format("AT+SMCONF=\"MESSAGE\",{}", atQuote(will->payload)), cmd_timeout, risky));
       steps.push_back(step(fmt::format("AT+SMCONF=\"RETAIN\",{}", will->retain ? 1 : 0), cmd_timeout));
     }
     if (m_.tls) {
-      steps.push_back(step(fmt::format("AT+SMSSL=1,{},{}", q(m_.tls_ca_name), q(m_.tls_cert_name)), cmd_timeout));
+      steps.push_back(step(fmt::format("AT+SMSSL=1,{},{}", atQuote(m_.tls_ca_name), atQuote(m_.tls_cert_name)), cmd_timeout));
     }
     steps.push_back(step("AT+SMCONN", std::chrono::milliseconds(m_.connect_timeout_ms)));
     for (const auto& s : statusMessages(true, "")) {
@@ -131,12 +87,12 @@ class ModemMqttUplink::Impl : public std::enable_shared_from_this<ModemMqttUplin
       steps.push_back(publishStep(s));
     }
     for (const auto& sub : subscriptions_) {
-      if (!quotable(sub.filter) || static_cast<int>(sub.filter.size()) > m_.max_topic) {
+      if (!atQuotable(sub.filter) || static_cast<int>(sub.filter.size()) > m_.max_topic) {
         log_->warn("subscription '{}' cannot be made through the modem (quote / line break or longer than {} bytes)",
                    sub.filter, m_.max_topic);
         continue;
       }
-      steps.push_back(step(fmt::format("AT+SMSUB={},{}", q(sub.filter), std::min(sub.qos, 1)), cmd_timeout));
+      steps.push_back(step(fmt::format("AT+SMSUB={},{}", atQuote(sub.filter), std::min(sub.qos, 1)), cmd_timeout));
     }
     const std::uint64_t gen = ++generation_;
     runSteps(std::make_shared<std::vector<Step>>(std::move(steps)), 0, gen, [this, gen](Expected<void> r) {
@@ -148,7 +104,7 @@ class ModemMqttUplink::Impl : public std::enable_shared_from_this<ModemMqttUplin
 
   Step publishStep(const Message& m) const {
     Step s;
-    s.command = fmt::format("AT+SMPUB={},{},{},{}", q(m.topic), m.payload.size(), std::min(m.qos, 1), m.retain ? 1 : 0);
+    s.command = fmt::format("AT+SMPUB={},{},{},{}", atQuote(m.topic), m.payload.size(), std::min(m.qos, 1), m.retain ? 1 : 0);
     s.timeout = std::chrono::milliseconds(m_.command_timeout_ms);
     s.payload = m.payload;
     s.prompt = true;
@@ -159,8 +115,10 @@ class ModemMqttUplink::Impl : public std::enable_shared_from_this<ModemMqttUplin
                 std::function<void(Expected<void>)> done) {
     if (i >= steps->size()) return done({});
     const Step& s = (*steps)[i];
-    auto next = [this, steps, i, gen, done, ignore = s.ignore_error](Expected<AtReply> r) {
-      if (gen != generation_) return;
+    // The channel may be shared and outlive us: callbacks hold a weak reference.
+    auto next = [weak = weak_from_this(), this, steps, i, gen, done, ignore = s.ignore_error](Expected<AtReply> r) {
+      const auto self = weak.lock();
+      if (!self || gen != generation_) return;
       if (!r && !ignore) return done(tl::unexpected(explain((*steps)[i], r.error())));
       if (!r && (*steps)[i].command != "AT+SMDISC") {
         log_->warn("modem: {} refused ({}); continuing without it", (*steps)[i].command.substr(0, 40),
@@ -257,8 +215,9 @@ class ModemMqttUplink::Impl : public std::enable_shared_from_this<ModemMqttUplin
     if (state() != LinkState::kConnected) return;
     const std::uint64_t gen = generation_;
     channel_->send("AT+SMSTATE?", std::chrono::milliseconds(m_.command_timeout_ms),
-                   [this, gen](Expected<AtReply> r) {
-                     if (gen != generation_ || state() != LinkState::kConnected) return;
+                   [weak = weak_from_this(), this, gen](Expected<AtReply> r) {
+                     const auto self = weak.lock();
+                     if (!self || gen != generation_ || state() != LinkState::kConnected) return;
                      if (!r) return fail({r.error().code, "modem: AT+SMSTATE? failed: " + r.error().message});
                      const std::string* line = r->find("+SMSTATE:");
                      if (line != nullptr && line->find('0') != std::string::npos &&
@@ -292,7 +251,7 @@ class ModemMqttUplink::Impl : public std::enable_shared_from_this<ModemMqttUplin
     for (const auto& m : will) {
       if (!cfg_.will_topic.empty() && m.topic == cfg_.will_topic) w = &m;
     }
-    if (!quotable(w->topic) || w->payload.find_first_of("\r\n") != std::string::npos) {
+    if (!atQuotable(w->topic) || w->payload.find_first_of("\r\n") != std::string::npos) {
       log_->warn("the Last Will for {} contains a line break or its topic a quote, which AT+SMCONF cannot carry: "
                  "no will on the modem session", w->topic);
       return std::nullopt;
@@ -380,42 +339,17 @@ class ModemMqttUplink::Impl : public std::enable_shared_from_this<ModemMqttUplin
   // The loop is blocked in stop(), so the AtChannel cannot run: write the
   // offline status and AT+SMDISC on a second descriptor of the port.
   void syncGoodbye(std::chrono::milliseconds timeout) {
-    auto fd = sources::serial::openPort({m_.device, m_.baud, 8, 'N', 1});
-    if (!fd) {
-      log_->warn("modem: cannot send the offline status at shutdown: {}", fd.error().message);
-      return;
-    }
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    auto exchange = [&](const std::string& cmd, const std::string& payload) {
-      std::string line = cmd + "\r";
-      if (::write(fd->get(), line.data(), line.size()) < 0) return false;
-      std::string got;
-      bool sent_payload = payload.empty();
-      while (std::chrono::steady_clock::now() < deadline) {
-        pollfd p{fd->get(), POLLIN, 0};
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (::poll(&p, 1, static_cast<int>(std::max<long>(1, left.count()))) <= 0) continue;
-        char buf[256];
-        const auto n = ::read(fd->get(), buf, sizeof buf);
-        if (n <= 0) continue;
-        got.append(buf, static_cast<std::size_t>(n));
-        if (!sent_payload && got.find('>') != std::string::npos) {
-          if (::write(fd->get(), payload.data(), payload.size()) < 0) return false;
-          sent_payload = true;
-          got.clear();
-        }
-        if (sent_payload && (got.find("OK\r\n") != std::string::npos || got.find("ERROR") != std::string::npos)) {
-          return got.find("ERROR") == std::string::npos;
-        }
-      }
-      return false;
-    };
+    std::vector<DirectCommand> cmds;
     for (const auto& m : statusMessages(false, "shutdown")) {
       if (!checkLimits(m, m_)) continue;
-      const Step s = publishStep(m);
-      if (!exchange(s.command, s.payload)) log_->warn("modem: offline status to {} not confirmed", m.topic);
+      const Step st = publishStep(m);
+      cmds.push_back({st.command, st.payload});
     }
-    if (!exchange("AT+SMDISC", {})) log_->warn("modem: AT+SMDISC not confirmed at shutdown");
+    cmds.push_back({"AT+SMDISC", {}});
+    if (auto r = exchangeDirect({m_.device, m_.baud, 8, 'N', 1}, cmds, timeout); !r) {
+      log_->warn("modem: offline status / AT+SMDISC at shutdown not confirmed: {}", r.error().message);
+      return;
+    }
     log_->info("modem MQTT disconnected (shutdown)");
   }
 
@@ -452,8 +386,10 @@ class ModemMqttUplink::Impl : public std::enable_shared_from_this<ModemMqttUplin
     }
     const Step s = publishStep(message);
     const std::uint64_t gen = generation_;
-    channel_->sendWithPayload(s.command, s.payload, s.timeout, [this, token, gen, s](Expected<AtReply> r) {
-      if (gen != generation_ || !inflight_.contains(token)) return;
+    channel_->sendWithPayload(s.command, s.payload, s.timeout,
+                              [weak = weak_from_this(), this, token, gen, s](Expected<AtReply> r) {
+      const auto self = weak.lock();
+      if (!self || gen != generation_ || !inflight_.contains(token)) return;
       if (!r) {
         // ERROR, timeout or a missing '>' prompt: the session is suspect.
         // Link down first (the message goes back to the queue as a link
