@@ -17,8 +17,10 @@ namespace {
 // RAII for the client's handles.
 struct BusRef {
   sd_bus* bus = nullptr;
+  // No flush: a client has nothing left to say, and flushing to a bus that
+  // does not read would block.
   ~BusRef() {
-    if (bus != nullptr) sd_bus_flush_close_unref(bus);
+    if (bus != nullptr) sd_bus_close_unref(bus);
   }
 };
 struct ErrorRef {
@@ -43,23 +45,58 @@ std::string busName(const ClientOptions& o) {
   return "bus " + o.bus;
 }
 
-Expected<void> connect(const ClientOptions& o, BusRef& ref) {
-  int r = 0;
+// The D-Bus address for --bus system|session|<address>.
+std::string busAddress(const ClientOptions& o) {
   if (o.bus == "system") {
-    r = sd_bus_open_system(&ref.bus);
-  } else if (o.bus == "session") {
-    r = sd_bus_open_user(&ref.bus);
-  } else {
-    r = sd_bus_new(&ref.bus);
-    if (r >= 0) r = sd_bus_set_address(ref.bus, o.bus.c_str());
-    if (r >= 0) r = sd_bus_set_bus_client(ref.bus, 1);
-    if (r >= 0) r = sd_bus_start(ref.bus);
+    const char* env = std::getenv("DBUS_SYSTEM_BUS_ADDRESS");
+    return env != nullptr && *env != '\0' ? env : "unix:path=/run/dbus/system_bus_socket";
   }
+  if (o.bus == "session") {
+    const char* env = std::getenv("DBUS_SESSION_BUS_ADDRESS");
+    if (env != nullptr && *env != '\0') return env;
+    const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+    return runtime != nullptr ? fmt::format("unix:path={}/bus", runtime) : std::string();
+  }
+  return o.bus;
+}
+
+Expected<void> connect(const ClientOptions& o, BusRef& ref) {
+  const std::string address = busAddress(o);
+  if (address.empty()) {
+    return makeError(Errc::kUnavailable, "cannot find the session bus: neither DBUS_SESSION_BUS_ADDRESS nor "
+                                         "XDG_RUNTIME_DIR is set");
+  }
+  // The timeout is set before the connection starts so that it bounds the
+  // authentication and Hello too (a hung bus daemon must not hang us).
+  int r = sd_bus_new(&ref.bus);
   if (r >= 0) r = sd_bus_set_method_call_timeout(ref.bus, static_cast<std::uint64_t>(o.timeout.count()) * 1000U);
+  if (r >= 0) r = sd_bus_set_address(ref.bus, address.c_str());
+  if (r >= 0) r = sd_bus_set_bus_client(ref.bus, 1);
+  if (r >= 0) r = sd_bus_start(ref.bus);
   if (r < 0) {
     const Errc code = r == -EACCES || r == -EPERM ? Errc::kPermission : Errc::kUnavailable;
     return makeError(code, fmt::format("cannot connect to the {}: {}{}", busName(o), std::strerror(-r),
                                        code == Errc::kPermission ? "" : " (is dbus running? is the address right?)"));
+  }
+  // sd-bus waits up to 90 s for the authentication of a bus that does not
+  // answer: drive it here, bounded by our own timeout.
+  const auto deadline = std::chrono::steady_clock::now() + o.timeout;
+  while ((r = sd_bus_is_ready(ref.bus)) == 0) {
+    r = sd_bus_process(ref.bus, nullptr);
+    if (r < 0) break;
+    if (r > 0) continue;
+    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return makeError(Errc::kTimeout, fmt::format("no answer within {} ms from the {} (is dbus stuck? systemctl "
+                                                   "status dbus)",
+                                                   o.timeout.count(), busName(o)));
+    }
+    r = sd_bus_wait(ref.bus, static_cast<std::uint64_t>(left.count()));
+    if (r < 0 && r != -EINTR) break;
+  }
+  if (r < 0) {
+    const Errc code = r == -EACCES || r == -EPERM ? Errc::kPermission : Errc::kUnavailable;
+    return makeError(code, fmt::format("cannot connect to the {}: {}", busName(o), std::strerror(-r)));
   }
   return {};
 }
@@ -81,9 +118,9 @@ Error callError(const ClientOptions& o, int r, const sd_bus_error& e, std::strin
                              what, detail, kDbusName)};
   }
   if (name == SD_BUS_ERROR_NO_REPLY || name == SD_BUS_ERROR_TIMEOUT || r == -ETIMEDOUT) {
-    return Error{Errc::kTimeout, fmt::format("{}: no answer from the daemon within {} ms (is it stuck? see "
-                                             "journalctl -u telemetry-gateway)",
-                                             what, o.timeout.count())};
+    return Error{Errc::kTimeout, fmt::format("{}: no answer within {} ms from the {} or the daemon (is one of them "
+                                             "stuck? see journalctl -u telemetry-gateway, systemctl status dbus)",
+                                             what, o.timeout.count(), busName(o))};
   }
   if (name == SD_BUS_ERROR_UNKNOWN_PROPERTY || name == SD_BUS_ERROR_UNKNOWN_METHOD ||
       name == SD_BUS_ERROR_UNKNOWN_INTERFACE || name == SD_BUS_ERROR_INVALID_ARGS) {

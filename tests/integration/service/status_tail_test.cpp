@@ -2,6 +2,11 @@
 // dbus-daemon (the project's policy) with a real broker; and the clear
 // exit 3 when there is no daemon, no bus, or the policy refuses.
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -54,6 +59,24 @@ TEST(StatusCommand, NoBusIsExit3) {
   EXPECT_EQ(cli({"status", "--bus", "unix:path=" + dir.file("no-such-bus")}, &out), 3) << out;
   EXPECT_NE(out.find("cannot connect to the bus"), std::string::npos) << out;
   EXPECT_EQ(cli({"tail", "--bus", "unix:path=" + dir.file("no-such-bus")}, &out), 3) << out;
+}
+
+TEST(StatusCommand, ABusThatNeverAnswersIsExit3NotAHang) {
+  // A socket that accepts connections (backlog) but never speaks D-Bus.
+  TempDir dir;
+  const std::string path = dir.file("stuck-bus");
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(fd, 8), 0);
+  std::string out;
+  // run() gives up after 20 s (-1): the command itself stops after its 5 s timeout.
+  EXPECT_EQ(cli({"status", "--bus", "unix:path=" + path}, &out, seconds(20)), 3) << out;
+  EXPECT_NE(out.find("no answer within 5000 ms"), std::string::npos) << out;
+  ::close(fd);
 }
 
 TEST(StatusCommand, BadTopicFilterIsAUsageError) {
