@@ -257,5 +257,31 @@ TEST_F(CommandDaemon, RestartMidCommandIsAnsweredInterruptedAndNotRerun) {
   EXPECT_EQ(modem_.count("AT+HANG"), 1u);
 }
 
+TEST_F(CommandDaemon, CommandsSentWhileOfflineArriveAndSubscriptionsSurviveABrokerRestart) {
+  // Persistent session: the broker keeps what comes while the gateway is away.
+  daemon_->signal(SIGTERM);
+  ASSERT_EQ(daemon_->wait(), 0) << daemon_->output();
+  ASSERT_EQ(publish(broker_.port(), kCommands,
+                    signedCommand({{"command", "set_level"}, {"request_id", "offline-1"}, {"level", 7}}), 1),
+            0);
+  startDaemon();
+  EXPECT_EQ(finalFor("offline-1").value("status", ""), "success") << daemon_->output();
+  EXPECT_EQ(modem_.count("AT+LVL=7"), 1u);
+  // The broker restarts (sessions lost): the gateway subscribes again on reconnect.
+  broker_.stop();
+  broker_.start();
+  sub_ = std::make_unique<Subscriber>(broker_.port(), kResponses, 1);
+  int n = 0;
+  const bool answered = waitFor(
+      [&] {
+        const std::string id = "after-restart-" + std::to_string(++n);
+        publish(broker_.port(), kCommands, signedCommand({{"command", "set_level"}, {"request_id", id}, {"level", 8}}),
+                1);
+        return waitFor([&] { return !responses(id).empty(); }, std::chrono::milliseconds(500));
+      },
+      std::chrono::seconds(30));
+  EXPECT_TRUE(answered) << daemon_->output();
+}
+
 }  // namespace
 }  // namespace tgw::test
