@@ -7,6 +7,7 @@ TGW_APT_PACKAGES=(
   nlohmann-json3-dev libexpected-dev libmodbus-dev libbenchmark-dev
   mosquitto mosquitto-clients openssl sqlite3 dbus systemd procps python3 ca-certificates
   libglib2.0-bin util-linux
+  clang-14 nftables iproute2
 )
 
 tgw_install_deps() {
