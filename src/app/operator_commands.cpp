@@ -53,8 +53,8 @@ int runTailCommand(const CliOptions& options) {
         std::cout << service::formatTailLine(e, options.json, width) << std::flush;
         return static_cast<bool>(std::cout);
       },
-      [](const std::string& note) { std::cerr << "telemetry-gateway tail: " << note << std::endl; },
-      options.tail_count, duration);
+      [](const std::string& note) { std::cerr << "telemetry-gateway tail: " << note << std::endl; }, options.tail_count,
+      duration);
   if (!ok) {
     std::cerr << "telemetry-gateway tail: " << ok.error().message << "\n";
     return ok.error().code == Errc::kInvalidArgument ? kExitUsage : kExitUnavailable;

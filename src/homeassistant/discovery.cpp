@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "homeassistant/slug.hpp"
@@ -124,8 +123,8 @@ std::vector<DiscoveryDoc> buildDiscovery(const config::HomesyncConfig& hs, const
                   {"value_template", "{{ value_json.state }}"},
                   {"state_on", "on"},
                   {"state_off", "off"},
-                  {"command_topic", config::expandTopic(ha.relay_command_topic,
-                                                        {{"home_id", hs.home_id}, {"node_id", node.node_id}})},
+                  {"command_topic",
+                   config::expandTopic(ha.relay_command_topic, {{"home_id", hs.home_id}, {"node_id", node.node_id}})},
                   {"command_template", kRelayCommandTemplate},
                   {"payload_on", "on"},
                   {"payload_off", "off"},

@@ -20,8 +20,8 @@ struct DiscoveryDoc {
 // frequency, temperature) and per bound rssi, one switch per bound relay;
 // every entity of a node shares one `device` block and the node's
 // status/online topic as availability. Sorted by topic.
-std::vector<DiscoveryDoc> buildDiscovery(const config::HomesyncConfig& homesync,
-                                         const config::HomeAssistantConfig& ha, std::string_view version);
+std::vector<DiscoveryDoc> buildDiscovery(const config::HomesyncConfig& homesync, const config::HomeAssistantConfig& ha,
+                                         std::string_view version);
 
 // The JSON command_template of relay switches: renders {"action": "on"|"off",
 // "request_id": "ha-<ms>-<random>", "timestamp": "<ISO 8601>"}.

@@ -1,14 +1,14 @@
 #include "homeassistant/discovery_publisher.hpp"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "core/logging.hpp"
 #include "tgw/version.hpp"
@@ -72,8 +72,8 @@ Message DiscoveryPublisher::retained(const std::string& topic, std::string paylo
   return m;
 }
 
-Expected<void> DiscoveryPublisher::apply(const config::HomeAssistantConfig& ha,
-                                         const config::HomesyncConfig& homesync, bool connected) {
+Expected<void> DiscoveryPublisher::apply(const config::HomeAssistantConfig& ha, const config::HomesyncConfig& homesync,
+                                         bool connected) {
   auto log = log::get("homeassistant");
   enabled_ = ha.enabled && homesync.enabled;
   docs_ = enabled_ ? buildDiscovery(homesync, ha, tgw::kVersion) : std::vector<DiscoveryDoc>{};
@@ -92,7 +92,8 @@ Expected<void> DiscoveryPublisher::apply(const config::HomeAssistantConfig& ha,
     ++stats_.removals;
     ++removed;
   }
-  if (removed > 0) log->info("Home Assistant: {} entit{} no longer configured removed", removed, removed == 1 ? "y" : "ies");
+  if (removed > 0)
+    log->info("Home Assistant: {} entit{} no longer configured removed", removed, removed == 1 ? "y" : "ies");
   if (auto ok = savePublished(state_file_, current); !ok) {
     log->warn("Home Assistant discovery: {}", ok.error().message);
   }
@@ -104,7 +105,9 @@ Expected<void> DiscoveryPublisher::apply(const config::HomeAssistantConfig& ha,
   return {};
 }
 
-void DiscoveryPublisher::onConnected() { announce(); }
+void DiscoveryPublisher::onConnected() {
+  announce();
+}
 
 void DiscoveryPublisher::onStatus(const std::string& payload) {
   if (payload != "online") return;

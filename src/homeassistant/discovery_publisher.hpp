@@ -40,8 +40,7 @@ class DiscoveryPublisher {
   // changed, discovery disabled) get an empty retained message now; the
   // state file then holds the new set. With `connected`, the new set is
   // published at once (otherwise at the next onConnected()).
-  Expected<void> apply(const config::HomeAssistantConfig& ha, const config::HomesyncConfig& homesync,
-                       bool connected);
+  Expected<void> apply(const config::HomeAssistantConfig& ha, const config::HomesyncConfig& homesync, bool connected);
 
   // The MQTT session is up (first connect and every reconnect).
   void onConnected();

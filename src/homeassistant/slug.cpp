@@ -1,9 +1,9 @@
 #include "homeassistant/slug.hpp"
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <map>
-
-#include <fmt/format.h>
 
 namespace tgw::homeassistant {
 

@@ -1,14 +1,14 @@
 #include "service/dbus_service.hpp"
 
+#include <fmt/format.h>
+#include <systemd/sd-bus.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-#include <systemd/sd-bus.h>
 
 #include "core/logging.hpp"
 #include "service/status_report.hpp"
@@ -21,7 +21,9 @@ namespace {
 // property; the daemon's stats are not free to compute).
 constexpr auto kSnapshotMaxAge = std::chrono::milliseconds(250);
 
-std::string errorName(std::string_view suffix) { return std::string(kDbusErrorPrefix) + std::string(suffix); }
+std::string errorName(std::string_view suffix) {
+  return std::string(kDbusErrorPrefix) + std::string(suffix);
+}
 
 int setError(sd_bus_error* err, std::string_view suffix, const std::string& message) {
   const std::string name = errorName(suffix);
@@ -32,13 +34,18 @@ int setError(sd_bus_error* err, std::string_view suffix, const std::string& mess
 std::string_view errorSuffix(Errc code) {
   switch (code) {
     case Errc::kInvalidArgument:
-    case Errc::kParse: return "InvalidArgument";
-    case Errc::kUnsupported: return "NotSupported";
-    case Errc::kFull: return "QueueFull";
+    case Errc::kParse:
+      return "InvalidArgument";
+    case Errc::kUnsupported:
+      return "NotSupported";
+    case Errc::kFull:
+      return "QueueFull";
     case Errc::kUnavailable:
     case Errc::kBusy:
-    case Errc::kTimeout: return "Unavailable";
-    default: return "Failed";
+    case Errc::kTimeout:
+      return "Unavailable";
+    default:
+      return "Failed";
   }
 }
 
@@ -61,7 +68,8 @@ struct DbusService::Handlers {
       if (p == "Broker") return sd_bus_message_append(reply, "s", s.broker.c_str());
       if (p == "QueueDepth") return sd_bus_message_append(reply, "t", s.queue_depth);
       if (p == "OldestQueuedAgeMs") {
-        return sd_bus_message_append(reply, "t", static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.oldest_age_ms)));
+        return sd_bus_message_append(reply, "t",
+                                     static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.oldest_age_ms)));
       }
       if (p == "Published") return sd_bus_message_append(reply, "t", s.published);
       if (p == "Acked") return sd_bus_message_append(reply, "t", s.acked);
@@ -178,8 +186,7 @@ constexpr auto kEmits = SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE;
 using H = DbusService::Handlers;
 
 const sd_bus_vtable kVtable[] = {
-    SD_BUS_VTABLE_START(0),
-    SD_BUS_PROPERTY("Version", "s", H::getProperty, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_VTABLE_START(0), SD_BUS_PROPERTY("Version", "s", H::getProperty, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("Connected", "b", H::getProperty, 0, kEmits),
     SD_BUS_PROPERTY("ConnectionState", "s", H::getProperty, 0, kEmits),
     SD_BUS_PROPERTY("Broker", "s", H::getProperty, 0, kEmits),
@@ -196,8 +203,7 @@ const sd_bus_vtable kVtable[] = {
     SD_BUS_PROPERTY("Status", "s", H::getProperty, 0, SD_BUS_VTABLE_PROPERTY_EXPLICIT),
     SD_BUS_SIGNAL_WITH_NAMES("Published", "ssybusxt",
                              SD_BUS_PARAM(class) SD_BUS_PARAM(topic) SD_BUS_PARAM(qos) SD_BUS_PARAM(retain)
-                                 SD_BUS_PARAM(size) SD_BUS_PARAM(payload) SD_BUS_PARAM(time_ms)
-                                     SD_BUS_PARAM(skipped),
+                                 SD_BUS_PARAM(size) SD_BUS_PARAM(payload) SD_BUS_PARAM(time_ms) SD_BUS_PARAM(skipped),
                              0),
     SD_BUS_METHOD_WITH_ARGS("Publish", SD_BUS_ARGS("s", class, "s", json), SD_BUS_RESULT("t", seq), H::publish,
                             SD_BUS_VTABLE_UNPRIVILEGED),
@@ -371,12 +377,14 @@ void DbusService::refresh() {
   emitted_counters_ = counters_;
   if (names.empty()) return;
   names.push_back(nullptr);
-  const int r = sd_bus_emit_properties_changed_strv(bus_.bus(), kDbusPath, kDbusInterface,
-                                                    const_cast<char**>(names.data()));
+  const int r =
+      sd_bus_emit_properties_changed_strv(bus_.bus(), kDbusPath, kDbusInterface, const_cast<char**>(names.data()));
   if (r < 0) log::get("dbus")->warn("D-Bus: PropertiesChanged not sent: {}", std::strerror(-r));
   bus_.kick();
 }
 
-bool DbusService::allowPublish() { return publish_bucket_.take(clock_.monotonic()); }
+bool DbusService::allowPublish() {
+  return publish_bucket_.take(clock_.monotonic());
+}
 
 }  // namespace tgw::service

@@ -35,25 +35,25 @@ inline constexpr const char* kDbusInterface = "io.telemetrygateway.Gateway1";
 inline constexpr const char* kDbusErrorPrefix = "io.telemetrygateway.Gateway1.Error.";
 
 struct DbusOptions {
-  std::string address;  // "" = the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured)
+  std::string address;                             // "" = the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured)
   std::chrono::milliseconds refresh_period{1000};  // snapshot compared, PropertiesChanged sent
-  double publish_rate_per_s = 100;  // Publish calls per second, all callers together (token bucket)
-  double publish_burst = 200;       // calls that may arrive at once
+  double publish_rate_per_s = 100;                 // Publish calls per second, all callers together (token bucket)
+  double publish_burst = 200;                      // calls that may arrive at once
   std::size_t max_payload_bytes = 64 * 1024;
   std::chrono::milliseconds retry_period{10000};  // reconnect to the bus after it went away
-  double published_rate_per_s = 50;    // Published signals per second (tail); the rest counted as skipped
+  double published_rate_per_s = 50;               // Published signals per second (tail); the rest counted as skipped
   double published_burst = 100;
   std::size_t published_payload_bytes = 200;  // payload abbreviated to this in the signal
 };
 
 // Counted by outcome; also the properties CallsAccepted / CallsRejected.
 struct DbusCounters {
-  std::uint64_t accepted = 0;         // method calls that succeeded
+  std::uint64_t accepted = 0;  // method calls that succeeded
   std::uint64_t invalid_json = 0;
   std::uint64_t unknown_class = 0;
   std::uint64_t rate_limited = 0;
   std::uint64_t too_large = 0;
-  std::uint64_t failed = 0;           // the daemon refused (queue full, unsupported, stopping ...)
+  std::uint64_t failed = 0;  // the daemon refused (queue full, unsupported, stopping ...)
   [[nodiscard]] std::uint64_t rejected() const {
     return invalid_json + unknown_class + rate_limited + too_large + failed;
   }
@@ -105,8 +105,8 @@ class DbusService {
   sd_bus_slot* vtable_slot_ = nullptr;
   Registration refresh_timer_;
   Registration retry_timer_;
-  DaemonSnapshot snapshot_;   // the latest, read by property getters
-  DaemonSnapshot emitted_;    // what the last PropertiesChanged announced
+  DaemonSnapshot snapshot_;  // the latest, read by property getters
+  DaemonSnapshot emitted_;   // what the last PropertiesChanged announced
   MonoTime snapshot_at_{};
   bool have_snapshot_ = false;
   DbusCounters counters_;
@@ -114,8 +114,8 @@ class DbusService {
   TokenBucket publish_bucket_;
   TokenBucket signal_bucket_;
   std::uint64_t signals_sent_ = 0;
-  std::uint64_t signals_skipped_ = 0;   // over the rate, total
-  std::uint64_t skipped_pending_ = 0;   // over the rate since the last signal
+  std::uint64_t signals_skipped_ = 0;  // over the rate, total
+  std::uint64_t skipped_pending_ = 0;  // over the rate since the last signal
   MonoTime started_at_{};
   // Source name -> (state, Unix ms it was first seen in that state).
   std::map<std::string, std::pair<std::string, std::int64_t>> source_since_;

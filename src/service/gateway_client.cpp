@@ -1,12 +1,12 @@
 #include "service/gateway_client.hpp"
 
+#include <fmt/format.h>
+#include <systemd/sd-bus.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
-
-#include <fmt/format.h>
-#include <systemd/sd-bus.h>
 
 #include "service/dbus_service.hpp"
 #include "service/topic_filter.hpp"
@@ -63,8 +63,9 @@ std::string busAddress(const ClientOptions& o) {
 Expected<void> connect(const ClientOptions& o, BusRef& ref) {
   const std::string address = busAddress(o);
   if (address.empty()) {
-    return makeError(Errc::kUnavailable, "cannot find the session bus: neither DBUS_SESSION_BUS_ADDRESS nor "
-                                         "XDG_RUNTIME_DIR is set");
+    return makeError(Errc::kUnavailable,
+                     "cannot find the session bus: neither DBUS_SESSION_BUS_ADDRESS nor "
+                     "XDG_RUNTIME_DIR is set");
   }
   // The timeout is set before the connection starts so that it bounds the
   // authentication and Hello too (a hung bus daemon must not hang us).
@@ -85,7 +86,8 @@ Expected<void> connect(const ClientOptions& o, BusRef& ref) {
     r = sd_bus_process(ref.bus, nullptr);
     if (r < 0) break;
     if (r > 0) continue;
-    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       return makeError(Errc::kTimeout, fmt::format("no answer within {} ms from the {} (is dbus stuck? systemctl "
                                                    "status dbus)",
@@ -106,16 +108,14 @@ Error callError(const ClientOptions& o, int r, const sd_bus_error& e, std::strin
   const std::string name = e.name != nullptr ? e.name : "";
   const std::string detail = e.message != nullptr ? e.message : std::strerror(-r);
   if (name == SD_BUS_ERROR_SERVICE_UNKNOWN || name == SD_BUS_ERROR_NAME_HAS_NO_OWNER) {
-    return Error{Errc::kUnavailable,
-                 fmt::format("telemetry-gateway is not running: nobody owns {} on the {} "
-                             "(check: systemctl status telemetry-gateway)",
-                             kDbusName, busName(o))};
+    return Error{Errc::kUnavailable, fmt::format("telemetry-gateway is not running: nobody owns {} on the {} "
+                                                 "(check: systemctl status telemetry-gateway)",
+                                                 kDbusName, busName(o))};
   }
   if (name == SD_BUS_ERROR_ACCESS_DENIED || r == -EACCES || r == -EPERM) {
-    return Error{Errc::kPermission,
-                 fmt::format("{}: the D-Bus policy does not allow it for this user ({}); "
-                             "see /usr/share/dbus-1/system.d/{}.conf",
-                             what, detail, kDbusName)};
+    return Error{Errc::kPermission, fmt::format("{}: the D-Bus policy does not allow it for this user ({}); "
+                                                "see /usr/share/dbus-1/system.d/{}.conf",
+                                                what, detail, kDbusName)};
   }
   if (name == SD_BUS_ERROR_NO_REPLY || name == SD_BUS_ERROR_TIMEOUT || r == -ETIMEDOUT) {
     return Error{Errc::kTimeout, fmt::format("{}: no answer within {} ms from the {} or the daemon (is one of them "
@@ -227,7 +227,8 @@ Expected<void> followPublished(const ClientOptions& options, const TailFilter& f
                                const std::function<void(const std::string&)>& on_note, std::uint64_t max_events,
                                std::chrono::milliseconds duration) {
   if (filter.topic) {
-    if (auto problem = checkTopicFilter(*filter.topic)) return makeError(Errc::kInvalidArgument, "--topic: " + *problem);
+    if (auto problem = checkTopicFilter(*filter.topic))
+      return makeError(Errc::kInvalidArgument, "--topic: " + *problem);
   }
   BusRef bus;
   if (auto ok = connect(options, bus); !ok) return ok;
@@ -236,8 +237,8 @@ Expected<void> followPublished(const ClientOptions& options, const TailFilter& f
   Follow f{&filter, &on_event, &on_note, max_events};
   SlotRef published;
   SlotRef owner;
-  const std::string rule = fmt::format("type='signal',path='{}',interface='{}',member='Published'", kDbusPath,
-                                       kDbusInterface);
+  const std::string rule =
+      fmt::format("type='signal',path='{}',interface='{}',member='Published'", kDbusPath, kDbusInterface);
   int r = sd_bus_add_match(bus.bus, &published.slot, rule.c_str(), onPublished, &f);
   if (r >= 0) {
     const std::string owner_rule = fmt::format(
@@ -255,20 +256,21 @@ Expected<void> followPublished(const ClientOptions& options, const TailFilter& f
   const auto start = std::chrono::steady_clock::now();
   while (!f.done) {
     r = sd_bus_process(bus.bus, nullptr);
-    if (r < 0) return makeError(Errc::kUnavailable, fmt::format("connection to the {} lost: {}", busName(options),
-                                                                std::strerror(-r)));
+    if (r < 0)
+      return makeError(Errc::kUnavailable,
+                       fmt::format("connection to the {} lost: {}", busName(options), std::strerror(-r)));
     if (r > 0) continue;
     std::uint64_t wait_us = UINT64_MAX;
     if (duration.count() > 0) {
-      const auto left = duration - std::chrono::duration_cast<std::chrono::milliseconds>(
-                                       std::chrono::steady_clock::now() - start);
+      const auto left =
+          duration - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
       if (left.count() <= 0) break;
       wait_us = static_cast<std::uint64_t>(left.count()) * 1000U;
     }
     r = sd_bus_wait(bus.bus, wait_us);
     if (r < 0 && r != -EINTR) {
-      return makeError(Errc::kUnavailable, fmt::format("connection to the {} lost: {}", busName(options),
-                                                       std::strerror(-r)));
+      return makeError(Errc::kUnavailable,
+                       fmt::format("connection to the {} lost: {}", busName(options), std::strerror(-r)));
     }
   }
   return {};

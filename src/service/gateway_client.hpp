@@ -7,10 +7,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "service/status_report.hpp"
 #include "tgw/core/error.hpp"
@@ -41,8 +40,7 @@ struct TailFilter {
 // reached or the daemon is not running when it starts.
 Expected<void> followPublished(const ClientOptions& options, const TailFilter& filter,
                                const std::function<bool(const PublishedEvent&)>& on_event,
-                               const std::function<void(const std::string&)>& on_note,
-                               std::uint64_t max_events = 0,
+                               const std::function<void(const std::string&)>& on_note, std::uint64_t max_events = 0,
                                std::chrono::milliseconds duration = std::chrono::milliseconds(0));
 
 }  // namespace tgw::service

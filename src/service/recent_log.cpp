@@ -18,8 +18,9 @@ void RecentLogSink::sink_it_(const spdlog::details::log_msg& msg) {
   // base_sink::log() holds mutex_ here; the level filter ran already.
   RecentLogLine line;
   line.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count();
-  line.level = msg.level == spdlog::level::warn ? "warning" : std::string(spdlog::level::to_string_view(msg.level).data(),
-                                                                          spdlog::level::to_string_view(msg.level).size());
+  line.level = msg.level == spdlog::level::warn ? "warning"
+                                                : std::string(spdlog::level::to_string_view(msg.level).data(),
+                                                              spdlog::level::to_string_view(msg.level).size());
   line.logger.assign(msg.logger_name.data(), msg.logger_name.size());
   line.message.assign(msg.payload.data(), std::min(msg.payload.size(), max_chars_));
   if (msg.payload.size() > max_chars_) line.message += "…";

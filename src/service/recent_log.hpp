@@ -2,14 +2,14 @@
 // ("Recent problems"). An spdlog sink: thread-safe, cheap, bounded.
 #pragma once
 
+#include <spdlog/sinks/base_sink.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <spdlog/sinks/base_sink.h>
 
 namespace tgw::service {
 

@@ -1,9 +1,9 @@
 #include "service/status_report.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <ctime>
-
-#include <fmt/format.h>
 
 #include "service/status_line.hpp"
 
@@ -109,10 +109,8 @@ Json statusJson(const DaemonSnapshot& s, const StatusExtras& x) {
                {"tail_suppressed", x.tail_suppressed}};
   Json recent = Json::array();
   for (const auto& line : x.recent) {
-    recent.push_back({{"time_ms", line.time_ms},
-                      {"level", line.level},
-                      {"logger", line.logger},
-                      {"message", line.message}});
+    recent.push_back(
+        {{"time_ms", line.time_ms}, {"level", line.level}, {"logger", line.logger}, {"message", line.message}});
   }
   j["recent_errors"] = recent;
   return j;
@@ -157,9 +155,9 @@ std::string formatStatus(const Json& j) {
                                      str(src, "type", "?"), state);
       const std::int64_t since_age = num(src, "since_age_ms", -1);
       if (since_age >= 0) {
-        line += state == "online" ? fmt::format(" for {}", humanAge(since_age))
-                                  : fmt::format(" since {} ({} ago)", clockTime(num(src, "since_ms")),
-                                                humanAge(since_age));
+        line += state == "online"
+                    ? fmt::format(" for {}", humanAge(since_age))
+                    : fmt::format(" since {} ({} ago)", clockTime(num(src, "since_ms")), humanAge(since_age));
       }
       line += fmt::format(", {} readings, {} errors", num(src, "readings"), num(src, "errors"));
       const std::int64_t reading_age = num(src, "last_reading_age_ms", -1);
@@ -174,8 +172,8 @@ std::string formatStatus(const Json& j) {
   const Json& cmd = obj(j, "commands");
   out += fmt::format("Commands  {} executed, {} rejected\n", num(cmd, "executed"), num(cmd, "rejected"));
   const Json& bus = obj(j, "dbus");
-  out += fmt::format("D-Bus     {} calls accepted, {} rejected\n", num(bus, "calls_accepted"),
-                     num(bus, "calls_rejected"));
+  out +=
+      fmt::format("D-Bus     {} calls accepted, {} rejected\n", num(bus, "calls_accepted"), num(bus, "calls_rejected"));
 
   const auto rec = j.find("recent_errors");
   if (rec != j.end() && rec->is_array() && !rec->empty()) {
@@ -198,8 +196,8 @@ std::string formatTailLine(const PublishedEvent& e, bool json, std::size_t width
                 : fmt::format("… {} message{} not shown (signal rate limit)\n", e.skipped, e.skipped == 1 ? "" : "s");
   }
   if (json) {
-    out += Json{{"time_ms", e.time_ms}, {"class", e.cls},   {"topic", e.topic},    {"qos", e.qos},
-                {"retain", e.retain},   {"size", e.size},   {"payload", e.payload}}
+    out += Json{{"time_ms", e.time_ms}, {"class", e.cls}, {"topic", e.topic},    {"qos", e.qos},
+                {"retain", e.retain},   {"size", e.size}, {"payload", e.payload}}
                .dump(-1, ' ', false, Json::error_handler_t::replace);
     return out + "\n";
   }

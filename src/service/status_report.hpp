@@ -5,11 +5,10 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "service/recent_log.hpp"
 #include "tgw/service/daemon_control.hpp"
@@ -19,9 +18,9 @@ namespace tgw::service {
 // What the D-Bus service knows besides the snapshot.
 struct StatusExtras {
   std::string version;
-  std::int64_t now_ms = 0;                             // Unix ms
-  std::int64_t uptime_ms = 0;                          // of the D-Bus service (~ the daemon)
-  std::map<std::string, std::int64_t> source_since_ms; // source name -> Unix ms its state began (as seen)
+  std::int64_t now_ms = 0;                              // Unix ms
+  std::int64_t uptime_ms = 0;                           // of the D-Bus service (~ the daemon)
+  std::map<std::string, std::int64_t> source_since_ms;  // source name -> Unix ms its state began (as seen)
   std::uint64_t calls_accepted = 0;
   std::uint64_t calls_rejected = 0;
   std::uint64_t tail_signals = 0;     // Published signals sent
@@ -42,9 +41,9 @@ struct PublishedEvent {
   std::string topic;
   int qos = 0;
   bool retain = false;
-  std::uint32_t size = 0;   // payload bytes
-  std::string payload;      // abbreviated by the daemon
-  std::int64_t time_ms = 0; // Unix ms when the daemon produced it
+  std::uint32_t size = 0;     // payload bytes
+  std::string payload;        // abbreviated by the daemon
+  std::int64_t time_ms = 0;   // Unix ms when the daemon produced it
   std::uint64_t skipped = 0;  // messages not signalled (rate limit) just before this one
 };
 

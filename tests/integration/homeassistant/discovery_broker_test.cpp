@@ -1,11 +1,10 @@
 // Home Assistant MQTT discovery, end to end: the real daemon (simulated
 // meters -> homesync) and a real mosquitto; the retained discovery documents
 // are read back from the broker. Birth message, reconnect and node removal.
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <algorithm>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "support/mosquitto.hpp"
@@ -17,8 +16,8 @@ namespace {
 using nlohmann::json;
 using std::chrono::seconds;
 
-constexpr const char* kMetrics[] = {"power", "voltage", "current", "energy", "power_factor", "frequency",
-                                    "temperature"};
+constexpr const char* kMetrics[] = {"power",        "voltage",   "current",    "energy",
+                                    "power_factor", "frequency", "temperature"};
 
 std::string config(const TempDir& dir, const Mosquitto& broker, const std::vector<std::string>& nodes) {
   std::string meters;

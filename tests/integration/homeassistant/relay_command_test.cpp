@@ -3,12 +3,11 @@
 // renders to its command_topic, the command engine writes the coil of a real
 // Modbus TCP slave once, answers on the homesync response topic, and a
 // redelivery of the same request id does not touch the hardware again.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <chrono>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "support/modbus_slave.hpp"

@@ -1,14 +1,13 @@
 // `telemetry-gateway status` and `tail` against the real daemon on a private
 // dbus-daemon (the project's policy) with a real broker; and the clear
 // exit 3 when there is no daemon, no bus, or the policy refuses.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cstring>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "private_bus.hpp"
@@ -120,7 +119,8 @@ TEST(StatusCommand, StatusAndTailFromTheRealDaemon) {
                status["sources"][0]["last_reading_age_ms"].get<int>() >= 0;
       },
       seconds(20)))
-      << out << "\n" << gw.output();
+      << out << "\n"
+      << gw.output();
   EXPECT_EQ(status["uplink"]["broker"], broker.url());
   EXPECT_EQ(status["sources"][0]["name"], "sim");
   EXPECT_GE(status["sources"][0]["readings"].get<int>(), 1);

@@ -30,8 +30,9 @@ TEST(HomeAssistantSection, ReadsItsKeys) {
 
 TEST(HomeAssistantSection, BadTopicsAndUnknownKeysAreErrorsWithTheirPlace) {
   Diagnostics diag;
-  auto cfg = loadString(kBase + "homeassistant:\n  enabled: true\n  discovery_prefix: ha/#\n"
-                                "  relay_command_topic: x/{home_id}/relay\n  status_topc: x\n",
+  auto cfg = loadString(kBase +
+                            "homeassistant:\n  enabled: true\n  discovery_prefix: ha/#\n"
+                            "  relay_command_topic: x/{home_id}/relay\n  status_topc: x\n",
                         "gw.yaml", diag);
   ASSERT_FALSE(cfg);
   const std::string text = diag.format();

@@ -2,6 +2,7 @@
 #include "homeassistant/discovery.hpp"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "homeassistant/discovery_publisher.hpp"

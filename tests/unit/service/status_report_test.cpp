@@ -96,17 +96,14 @@ TEST(StatusReport, ReadableSummary) {
   const std::string text = formatStatus(statusJson(sampleSnapshot(), x));
   EXPECT_NE(text.find("telemetry-gateway 1.2.3, up 1 h"), std::string::npos) << text;
   EXPECT_NE(text.find("Uplink    connected mqtt://127.0.0.1:1883"), std::string::npos) << text;
-  EXPECT_NE(text.find("last publish acknowledged 2 s ago; 100 published, 98 acknowledged"), std::string::npos)
-      << text;
-  EXPECT_NE(text.find("Queue     12 messages, 3.0 KiB, oldest 5 s; dropped 3 (expired 1, full 2)"),
-            std::string::npos)
+  EXPECT_NE(text.find("last publish acknowledged 2 s ago; 100 published, 98 acknowledged"), std::string::npos) << text;
+  EXPECT_NE(text.find("Queue     12 messages, 3.0 KiB, oldest 5 s; dropped 3 (expired 1, full 2)"), std::string::npos)
       << text;
   EXPECT_NE(text.find("meter (modbus_rtu) online for 5 min, 1200 readings, 0 errors, last reading 1 s ago"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("can0 (socketcan) offline since "), std::string::npos) << text;
-  EXPECT_NE(text.find("(1 min ago), 0 readings, 3 errors, no reading yet: no such device"), std::string::npos)
-      << text;
+  EXPECT_NE(text.find("(1 min ago), 0 readings, 3 errors, no reading yet: no such device"), std::string::npos) << text;
   EXPECT_NE(text.find("Commands  4 executed, 1 rejected"), std::string::npos) << text;
   EXPECT_NE(text.find("Recent warnings and errors: none"), std::string::npos) << text;
 }
