@@ -17,7 +17,10 @@ FailoverUplink::FailoverUplink(EventLoop& loop, config::UplinkConfig cfg, const 
   modem_->setListener(&modem_relay_);
 }
 
-FailoverUplink::~FailoverUplink() { stop(std::chrono::milliseconds(cfg_.shutdown_timeout_ms)); }
+FailoverUplink::~FailoverUplink() {
+  stop(std::chrono::milliseconds(cfg_.shutdown_timeout_ms));
+  alive_.reset();
+}
 
 void FailoverUplink::setStatusProvider(StatusProvider provider) {
   ip_->setStatusProvider(provider);
@@ -130,8 +133,17 @@ void FailoverUplink::linkDown(bool ip, const std::string& reason) {
   }
   if (active() == Active::kModem) {
     setActive(Active::kNone);
+    const bool was_failing_back = failing_back_;
     failing_back_ = false;
     if (listener_ != nullptr) listener_->onDisconnected("modem: " + reason);
+    if (was_failing_back || ip_up_) {
+      // The modem died while the IP link is up (e.g. during the failback):
+      // move to IP once the modem has handed its messages back.
+      loop_.post([this, alive = std::weak_ptr<bool>(alive_)] {
+        if (alive.expired()) return;
+        if (started_ && ip_up_ && modem_started_ && active() == Active::kNone) finishFailback();
+      });
+    }
   }
 }
 

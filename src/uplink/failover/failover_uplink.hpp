@@ -89,6 +89,7 @@ class FailoverUplink final : public Uplink {
   std::vector<std::uint64_t> parked_;
   std::size_t modem_inflight_ = 0;
   Registration failover_timer_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for posted tasks
   mutable std::mutex mu_;
   Active active_ = Active::kNone;  // guarded by mu_ (read by stats())
   std::uint64_t failovers_ = 0;
