@@ -148,6 +148,29 @@ tgw_cross_ensure() {
     [ "$added_arch" = 1 ] && tgw_cross_rollback_arch "$arch"
     return 2
   fi
+  # Never at the cost of this machine's own packages: some -dev packages are
+  # not co-installable across architectures (libyaml-cpp-dev in bookworm has
+  # no Multi-Arch: same), and apt would silently remove the native one that
+  # other builds on this machine need. Simulate first; refuse any removal.
+  local sim removals sim_rc=0
+  sim=$(LC_ALL=C apt-get install -s --no-install-recommends "${missing[@]}" 2>&1) || sim_rc=$?
+  if [ "$sim_rc" != 0 ]; then
+    grep -E '^E:|held|Depends:|Conflicts:|Breaks:' <<<"$sim" | head -n 15 >&2 || true
+    echo "error: apt cannot install for $arch: ${missing[*]}" >&2
+    echo "  (not available for $arch, or not co-installable with this machine's packages, e.g." >&2
+    echo "   libyaml-cpp-dev, which has no Multi-Arch: same in bookworm)." >&2
+    echo "  Build in a clean chroot instead: scripts/cross --chroot --arch $arch" >&2
+    [ "$added_arch" = 1 ] && tgw_cross_rollback_arch "$arch"
+    return 2
+  fi
+  removals=$(awk '/^Remv / {print $2}' <<<"$sim" | tr '\n' ' ')
+  if [ -n "$removals" ]; then
+    echo "error: installing ${missing[*]} would REMOVE: $removals" >&2
+    echo "  (not co-installable across architectures; this machine's own builds need them)." >&2
+    echo "  Build in a clean chroot instead: scripts/cross --chroot --arch $arch" >&2
+    [ "$added_arch" = 1 ] && tgw_cross_rollback_arch "$arch"
+    return 2
+  fi
   echo "==> installing for $arch: ${missing[*]}"
   local log
   log=$(mktemp)

@@ -23,12 +23,14 @@ set(PKG_CONFIG_EXECUTABLE /usr/bin/${TGW_CROSS_TRIPLET}-pkg-config CACHE FILEPAT
 # Build tools run on this machine; everything else must be the target's.
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 
-# Target executables (gtest discovery, ctest, try_run) run under qemu-user:
-# -L points the emulator at the target's dynamic loader and libc from
-# libc6:<arch> (/usr/<triplet>/lib via libc6-<arch>-cross). Children that the
-# tests exec (the daemon, helpers) need binfmt_misc plus QEMU_LD_PREFIX in
-# the environment; scripts/test-arm-full sets both.
+# Target executables (gtest discovery, ctest, try_run) run under qemu-user
+# with -L /: the target's dynamic loader AND libc then both come from the
+# multiarch libc6:<arch> (/lib/ld-linux-*.so, /lib/<triplet>/libc.so.6).
+# Not -L /usr/<triplet>: that is the cross toolchain's libc6-<arch>-cross,
+# a different glibc build than the libc6:<arch> the loader then finds, and
+# the mix hangs in the first pthread_create. Children that the tests exec
+# go through binfmt_misc (its default prefix is / as well).
 find_program(TGW_CROSS_QEMU_BIN ${TGW_CROSS_QEMU} PATHS /usr/bin NO_CMAKE_FIND_ROOT_PATH)
 if(TGW_CROSS_QEMU_BIN)
-  set(CMAKE_CROSSCOMPILING_EMULATOR ${TGW_CROSS_QEMU_BIN} -L /usr/${TGW_CROSS_TRIPLET})
+  set(CMAKE_CROSSCOMPILING_EMULATOR ${TGW_CROSS_QEMU_BIN} -L /)
 endif()
