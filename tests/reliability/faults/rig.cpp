@@ -122,9 +122,11 @@ void Broker::start() {
   std::ostringstream conf;
   conf << "per_listener_settings false\nallow_anonymous true\n";
   // Persistence: the auditor's session (subscription and the messages queued
-  // for it) survives a restart; autosave every second so it also survives
-  // most of a SIGKILL.
-  conf << "persistence true\npersistence_location " << dir_.path().string() << "/\nautosave_interval 1\n";
+  // for it) survives a restart; saved after every change so it also survives
+  // a SIGKILL (a broker that loses what it acknowledged would show as gaps
+  // that are not the gateway's).
+  conf << "persistence true\npersistence_location " << dir_.path().string()
+       << "/\nautosave_interval 1\nautosave_on_changes true\n";
   conf << "log_dest stdout\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
           "connection_messages true\n";
   conf << "max_inflight_messages 0\nmax_queued_messages 0\nmax_queued_bytes 0\n";
