@@ -8,19 +8,19 @@
 // BENCH_COMMIT_MS=n (queue.commit_window_ms, default 5), BENCH_NAGLE=1 (keep
 // the broker's Nagle), BENCH_LOG=1 (print the daemon log and 3 timings),
 // BENCH_STRACE=file (run the daemon under strace).
+#include <mqtt/async_client.h>
+
 #include <algorithm>
-#include <csignal>
-#include <thread>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <map>
 #include <mutex>
-#include <string>
-#include <vector>
-
-#include <mqtt/async_client.h>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "integration/command/fake_modem.hpp"
 #include "support/mosquitto.hpp"
@@ -112,16 +112,19 @@ int main(int argc, char** argv) {
   device_id: bench-1
   state_dir: )" + dir.path().string() + R"(
 logging: {level: warning}
-queue: {commit_window_ms: )" + std::string(std::getenv("BENCH_COMMIT_MS") ? std::getenv("BENCH_COMMIT_MS") : "5") + R"(}
+queue: {commit_window_ms: )" + std::string(std::getenv("BENCH_COMMIT_MS") ? std::getenv("BENCH_COMMIT_MS") : "5") +
+                                                   R"(}
 uplink:
   url: )" + broker.url() + R"(
 sources:
-  - {name: modem, type: modem, device: )" + modem.path() + R"(, baud: 115200}
+  - {name: modem, type: modem, device: )" + modem.path() +
+                                                   R"(, baud: 115200}
 profiles:
   bess: {}
 commands:
   max_in_flight: 256
-  synchronous: )" + std::string(std::getenv("BENCH_SYNC") ? std::getenv("BENCH_SYNC") : "full") + R"(
+  synchronous: )" + std::string(std::getenv("BENCH_SYNC") ? std::getenv("BENCH_SYNC") : "full") +
+                                                   R"(
   actions:
     radio:
       kind: modem_at
@@ -132,7 +135,8 @@ commands:
 )");
   std::vector<std::string> args = {binaryPath("telemetry-gateway"), "run", "--config", cfg};
   if (const char* trace = std::getenv("BENCH_STRACE")) {
-    args.insert(args.begin(), {"strace", "-f", "-tt", "-e", "trace=writev,sendto,recvfrom,fsync,fdatasync,pwrite64", "-o", trace});
+    args.insert(args.begin(),
+                {"strace", "-f", "-tt", "-e", "trace=writev,sendto,recvfrom,fsync,fdatasync,pwrite64", "-o", trace});
   }
   Process daemon(args, {}, dir.file("daemon.log"));
 
@@ -155,11 +159,13 @@ commands:
     return R"({"command":"radio","request_id":")" + id + R"(","mode":"full"})";
   };
   // Ready when a first command is answered.
-  bool ready = waitFor([&] {
-    cli->publish(mqtt::make_message("bess/control/commands", command("warm"), 1, false));
-    SteadyClock::time_point t;
-    return rx.wait("warm", &t);
-  }, std::chrono::seconds(20));
+  bool ready = waitFor(
+      [&] {
+        cli->publish(mqtt::make_message("bess/control/commands", command("warm"), 1, false));
+        SteadyClock::time_point t;
+        return rx.wait("warm", &t);
+      },
+      std::chrono::seconds(20));
   if (!ready) return std::fprintf(stderr, "daemon not answering:\n%s\n", daemon.output().c_str()), 1;
 
   std::vector<double> cmd_ms;
@@ -173,7 +179,8 @@ commands:
     if (std::getenv("BENCH_LOG") && i < 3) {
       const auto wall = std::chrono::system_clock::now() - (SteadyClock::now() - t0);
       std::printf("%s published at wall %lld ms, answered after %.2f ms\n", id.c_str(),
-                  static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count() % 100000),
+                  static_cast<long long>(
+                      std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count() % 100000),
                   cmd_ms.back());
     }
   }
@@ -197,9 +204,10 @@ commands:
               c99 <= 10.0 ? "met" : "NOT met");
   std::printf("  baseline raw MQTT round trip (QoS 1, same broker)  p50 %7.2f ms   p99 %7.2f ms\n", raw50, raw99);
   std::printf("  ratio command/baseline   p50 %.1fx   p99 %.1fx\n", c50 / raw50, c99 / raw99);
-  std::printf("sustained: %d commands in %.2f s = %.0f commands/s (32 in flight), %d error answers, modem got %zu "
-              "AT+CFUN=1\n",
-              sustained, secs, sustained / secs, rx.errors(), modem.count("AT+CFUN=1"));
+  std::printf(
+      "sustained: %d commands in %.2f s = %.0f commands/s (32 in flight), %d error answers, modem got %zu "
+      "AT+CFUN=1\n",
+      sustained, secs, sustained / secs, rx.errors(), modem.count("AT+CFUN=1"));
   if (std::getenv("BENCH_LOG")) std::printf("%s\n", daemon.output().c_str());
   cli->disconnect()->wait();
   raw->disconnect()->wait();

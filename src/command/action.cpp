@@ -47,14 +47,14 @@ std::string describeType(const nlohmann::json& v) {
 tl::expected<ParamValue, Refusal> checkValue(const config::CommandParamSpec& p, const nlohmann::json& v) {
   ParamValue out;
   const auto wrong = [&](std::string_view expected) {
-    return unexpected(Refusal{"wrong_type", fmt::format("parameter '{}' must be {}, got {}", p.name, expected,
-                                                        describeType(v))});
+    return unexpected(
+        Refusal{"wrong_type", fmt::format("parameter '{}' must be {}, got {}", p.name, expected, describeType(v))});
   };
   const auto range = [&](double x) -> std::optional<Refusal> {
     if ((p.min && x < *p.min) || (p.max && x > *p.max)) {
-      return Refusal{"out_of_range", fmt::format("parameter '{}' = {} is outside [{}, {}]", p.name, numberText(x),
-                                                 p.min ? numberText(*p.min) : "-inf",
-                                                 p.max ? numberText(*p.max) : "inf")};
+      return Refusal{"out_of_range",
+                     fmt::format("parameter '{}' = {} is outside [{}, {}]", p.name, numberText(x),
+                                 p.min ? numberText(*p.min) : "-inf", p.max ? numberText(*p.max) : "inf")};
     }
     return std::nullopt;
   };
@@ -62,12 +62,14 @@ tl::expected<ParamValue, Refusal> checkValue(const config::CommandParamSpec& p, 
     double x = 0;
     if (v.is_number_integer() || v.is_number_unsigned()) {
       x = v.get<double>();
-    } else if (v.is_number_float() && std::isfinite(v.get<double>()) && std::floor(v.get<double>()) == v.get<double>()) {
+    } else if (v.is_number_float() && std::isfinite(v.get<double>()) &&
+               std::floor(v.get<double>()) == v.get<double>()) {
       x = v.get<double>();
     } else {
       return wrong("an integer");
     }
-    if (std::fabs(x) > 9e15) return unexpected(Refusal{"out_of_range", fmt::format("parameter '{}' is too large", p.name)});
+    if (std::fabs(x) > 9e15)
+      return unexpected(Refusal{"out_of_range", fmt::format("parameter '{}' is too large", p.name)});
     if (auto r = range(x)) return unexpected(*r);
     out.number = x;
     out.numeric = true;
@@ -102,8 +104,8 @@ tl::expected<ParamValue, Refusal> checkValue(const config::CommandParamSpec& p, 
     if (!v.is_string()) return wrong("a string");
     const auto& s = v.get_ref<const std::string&>();
     if (s.size() > static_cast<std::size_t>(p.max_len)) {
-      return unexpected(Refusal{"out_of_range", fmt::format("parameter '{}' is {} bytes long, the limit is {}",
-                                                            p.name, s.size(), p.max_len)});
+      return unexpected(Refusal{"out_of_range", fmt::format("parameter '{}' is {} bytes long, the limit is {}", p.name,
+                                                            s.size(), p.max_len)});
     }
     if (hasControl(s)) {
       return unexpected(Refusal{"invalid_value", fmt::format("parameter '{}' contains control characters", p.name)});
@@ -209,8 +211,8 @@ tl::expected<NumericItem, Refusal> evalNumeric(const config::CommandActionConfig
 
 std::optional<Refusal> fits(const NumericItem& item, std::int64_t lo, std::int64_t hi) {
   if (item.value < lo || item.value > hi) {
-    return Refusal{"out_of_range", fmt::format("'{}' = {} does not fit [{}, {}] on the wire", item.name, item.value,
-                                               lo, hi)};
+    return Refusal{"out_of_range",
+                   fmt::format("'{}' = {} does not fit [{}, {}] on the wire", item.name, item.value, lo, hi)};
   }
   return std::nullopt;
 }
@@ -248,8 +250,8 @@ tl::expected<HardwareOp, Refusal> buildCan(const config::CommandActionConfig& a,
     if (enc.starts_with("u16")) bytes = 2, hi = 0xFFFF;
     if (enc.starts_with("s16")) bytes = 2, lo = -32768, hi = 32767;
     if (enc.starts_with("u32")) bytes = 4, hi = 0xFFFFFFFFLL;
-    if (enc.starts_with("s32")) bytes = 4, lo = std::numeric_limits<std::int32_t>::min(),
-                                hi = std::numeric_limits<std::int32_t>::max();
+    if (enc.starts_with("s32"))
+      bytes = 4, lo = std::numeric_limits<std::int32_t>::min(), hi = std::numeric_limits<std::int32_t>::max();
     if (auto r = fits(*item, lo, hi)) return unexpected(*r);
     const auto raw = static_cast<std::uint32_t>(item->value);
     const bool big = enc.ends_with("be");
@@ -259,7 +261,8 @@ tl::expected<HardwareOp, Refusal> buildCan(const config::CommandActionConfig& a,
     }
   }
   if (op.data.size() > 8) {
-    return unexpected(Refusal{"invalid_value", fmt::format("{} data bytes, a classic CAN frame carries 8", op.data.size())});
+    return unexpected(
+        Refusal{"invalid_value", fmt::format("{} data bytes, a classic CAN frame carries 8", op.data.size())});
   }
   return op;
 }
@@ -308,9 +311,10 @@ tl::expected<HardwareOp, Refusal> buildModbus(const config::CommandActionConfig&
     } else {  // f32: the scaled value, not rounded
       const auto it = values.find(item->name);
       const auto* spec = findParam(a, item->name);
-      const float f = it == values.end() ? static_cast<float>(item->value)
-                                         : static_cast<float>(it->second.number * (spec ? spec->scale : 1.0) +
-                                                              (spec ? spec->offset : 0.0));
+      const float f =
+          it == values.end()
+              ? static_cast<float>(item->value)
+              : static_cast<float>(it->second.number * (spec ? spec->scale : 1.0) + (spec ? spec->offset : 0.0));
       std::uint32_t raw = 0;
       std::memcpy(&raw, &f, sizeof raw);
       op.values.push_back(static_cast<std::uint16_t>(raw >> 16));
@@ -342,16 +346,16 @@ tl::expected<HardwareOp, Refusal> buildAt(const config::CommandActionConfig& a, 
 }  // namespace
 
 bool isReservedKey(std::string_view key, bool action_from_topic) {
-  static const char* const kReserved[] = {"request_id", "id",        "timestamp", "expires_at",
-                                          "signature",  "params",    "device_id", "node_id"};
+  static const char* const kReserved[] = {"request_id", "id",     "timestamp", "expires_at",
+                                          "signature",  "params", "device_id", "node_id"};
   for (const char* r : kReserved) {
     if (key == r) return true;
   }
   return !action_from_topic && (key == "action" || key == "command");
 }
 
-tl::expected<ParamValues, Refusal> validateParams(const config::CommandActionConfig& action,
-                                                  const nlohmann::json& body, bool action_from_topic) {
+tl::expected<ParamValues, Refusal> validateParams(const config::CommandActionConfig& action, const nlohmann::json& body,
+                                                  bool action_from_topic) {
   std::map<std::string, const nlohmann::json*, std::less<>> given;
   for (auto it = body.begin(); it != body.end(); ++it) {
     if (!isReservedKey(it.key(), action_from_topic)) given[it.key()] = &it.value();
@@ -371,9 +375,10 @@ tl::expected<ParamValues, Refusal> validateParams(const config::CommandActionCon
     if (spec == nullptr) {
       std::vector<std::string> names;
       for (const auto& p : action.params) names.push_back(p.name);
-      return unexpected(Refusal{"unknown_param", fmt::format("action '{}' has no parameter '{}' (it takes: {})",
-                                                             action.name, name.substr(0, 64),
-                                                             names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", ")))});
+      return unexpected(
+          Refusal{"unknown_param",
+                  fmt::format("action '{}' has no parameter '{}' (it takes: {})", action.name, name.substr(0, 64),
+                              names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", ")))});
     }
     auto v = checkValue(*spec, *value);
     if (!v) return unexpected(v.error());

@@ -4,9 +4,8 @@
 #pragma once
 
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "tgw/command/actuator.hpp"
 #include "tgw/config/command_config.hpp"
@@ -21,8 +20,8 @@ struct Refusal {
 };
 
 struct ParamValue {
-  std::string text;     // substituted into text templates
-  double number = 0;    // used by numeric encodings (before scale / offset)
+  std::string text;   // substituted into text templates
+  double number = 0;  // used by numeric encodings (before scale / offset)
   bool numeric = false;
 };
 using ParamValues = std::map<std::string, ParamValue, std::less<>>;
@@ -32,8 +31,8 @@ bool isReservedKey(std::string_view key, bool action_from_topic);
 
 // The parameters of `body`: its `params` object plus its other non-reserved
 // top-level keys; every one must be declared, every required one present.
-tl::expected<ParamValues, Refusal> validateParams(const config::CommandActionConfig& action,
-                                                  const nlohmann::json& body, bool action_from_topic);
+tl::expected<ParamValues, Refusal> validateParams(const config::CommandActionConfig& action, const nlohmann::json& body,
+                                                  bool action_from_topic);
 
 // The hardware operation, or why the values do not fit the template (e.g. a
 // scaled value beyond u8, a CAN id beyond 11 bits).

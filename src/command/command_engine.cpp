@@ -11,16 +11,24 @@ constexpr std::size_t kMaxWaiters = 1000;
 constexpr auto kPrunePeriod = std::chrono::hours(1);
 constexpr auto kDeadlineGrace = std::chrono::milliseconds(1000);
 
-std::string ledgerKey(const std::string& scope, const std::string& id) { return scope + '\x1f' + id; }
+std::string ledgerKey(const std::string& scope, const std::string& id) {
+  return scope + '\x1f' + id;
+}
 
 std::string errorReason(Errc code) {
   switch (code) {
-    case Errc::kTimeout: return "timeout";
-    case Errc::kUnavailable: return "unavailable";
-    case Errc::kInvalidArgument: return "invalid_op";
-    case Errc::kUnsupported: return "unsupported";
-    case Errc::kBusy: return "busy";
-    default: return "hardware_error";
+    case Errc::kTimeout:
+      return "timeout";
+    case Errc::kUnavailable:
+      return "unavailable";
+    case Errc::kInvalidArgument:
+      return "invalid_op";
+    case Errc::kUnsupported:
+      return "unsupported";
+    case Errc::kBusy:
+      return "busy";
+    default:
+      return "hardware_error";
   }
 }
 
@@ -38,7 +46,9 @@ CommandEngine::CommandEngine(const config::Config& cfg, EventLoop& loop, const C
                              ActuatorLookup lookup)
     : cfg_(cfg.commands), routes_(cfg), loop_(loop), clock_(clock), sink_(sink), lookup_(std::move(lookup)) {}
 
-CommandEngine::~CommandEngine() { *alive_ = false; }
+CommandEngine::~CommandEngine() {
+  *alive_ = false;
+}
 
 Expected<void> CommandEngine::start() {
   auto ledger = CommandLedger::open(cfg_.ledger_path, cfg_.synchronous == "full");
@@ -49,10 +59,9 @@ Expected<void> CommandEngine::start() {
   prune_timer_ = loop_.every(kPrunePeriod, [this] { prune(); });
   std::string topics;
   for (const auto& s : routes_.subscriptions()) topics += (topics.empty() ? "" : ", ") + s.filter;
-  log::get("command")->info("commands: {} action(s), ledger {}, signatures {}, subscribed to [{}]",
-                            cfg_.actions.size(), cfg_.ledger_path,
-                            cfg_.hmac.key.empty() ? "off" : (cfg_.hmac.required ? "required" : "checked if present"),
-                            topics);
+  log::get("command")->info(
+      "commands: {} action(s), ledger {}, signatures {}, subscribed to [{}]", cfg_.actions.size(), cfg_.ledger_path,
+      cfg_.hmac.key.empty() ? "off" : (cfg_.hmac.required ? "required" : "checked if present"), topics);
   return {};
 }
 
@@ -123,13 +132,15 @@ void CommandEngine::handle(const std::string& topic, const std::string& payload)
   }
   const auto* action = findAction(ctx.action);
   if (action == nullptr) {
-    refuse(ctx, {"unknown_action", ctx.action.empty() ? std::string("the command names no action")
-                                                      : fmt::format("no action named '{}'", shown(ctx.action))},
+    refuse(ctx,
+           {"unknown_action", ctx.action.empty() ? std::string("the command names no action")
+                                                 : fmt::format("no action named '{}'", shown(ctx.action))},
            true);
     return;
   }
   const auto& profiles = action->profiles;
-  bool allowed = profiles.empty() || std::find(profiles.begin(), profiles.end(), ctx.route.spec->profile) != profiles.end();
+  bool allowed =
+      profiles.empty() || std::find(profiles.begin(), profiles.end(), ctx.route.spec->profile) != profiles.end();
   if (allowed && !action->topics.empty()) {
     allowed = std::any_of(action->topics.begin(), action->topics.end(),
                           [&](const std::string& f) { return topicMatches(f, topic); });
@@ -154,25 +165,25 @@ void CommandEngine::handle(const std::string& topic, const std::string& payload)
   }
   Actuator* actuator = lookup_ ? lookup_(action->source) : nullptr;
   if (actuator == nullptr) {
-    refuse(ctx, {"unavailable", fmt::format("source '{}' cannot act now (not running, or no actuator)", action->source)},
+    refuse(ctx,
+           {"unavailable", fmt::format("source '{}' cannot act now (not running, or no actuator)", action->source)},
            true);
     return;
   }
   if (!actuator->supports(*op)) {
-    refuse(ctx, {"unsupported", fmt::format("source '{}' does not support {}", action->source,
-                                            hardwareOpKind(*op))},
+    refuse(ctx, {"unsupported", fmt::format("source '{}' does not support {}", action->source, hardwareOpKind(*op))},
            true);
     return;
   }
   if (!rateAllows(*action)) {
-    refuse(ctx, {"rate_limited", fmt::format("action '{}' allows {} per {} s", action->name, action->rate_max,
-                                             action->rate_window_s)},
+    refuse(ctx,
+           {"rate_limited",
+            fmt::format("action '{}' allows {} per {} s", action->name, action->rate_max, action->rate_window_s)},
            true);
     return;
   }
   if (in_flight_.size() >= static_cast<std::size_t>(cfg_.max_in_flight)) {
-    refuse(ctx, {"busy", fmt::format("{} commands are in progress (commands.max_in_flight)", in_flight_.size())},
-           true);
+    refuse(ctx, {"busy", fmt::format("{} commands are in progress (commands.max_in_flight)", in_flight_.size())}, true);
     return;
   }
   execute(ctx, *action, std::move(*op), *actuator);
@@ -194,21 +205,29 @@ void CommandEngine::answerDuplicate(const Context& ctx, const LedgerEntry& entry
   Outcome o{it != in_flight_.end() ? Stage::kInProgress : Stage::kError, entry.action,
             it != in_flight_.end() ? "" : "interrupted",
             it != in_flight_.end() ? "still in progress" : "the outcome of this command is unknown; not run again"};
-  respond(entry.response_topic, responsePayload(parseFormat(entry.format), ctx.env.rid, ctx.env.rid_key, o,
-                                                toUnixMs(clock_.now())));
+  respond(entry.response_topic,
+          responsePayload(parseFormat(entry.format), ctx.env.rid, ctx.env.rid_key, o, toUnixMs(clock_.now())));
 }
 
 void CommandEngine::refuse(const Context& ctx, const Refusal& why, bool store) {
   countReject(why.reason);
-  log::get("command")->warn("command {} on {} refused: {}: {}", shown(ctx.env.request_id), shown(ctx.topic),
-                            why.reason, why.detail);
+  log::get("command")->warn("command {} on {} refused: {}: {}", shown(ctx.env.request_id), shown(ctx.topic), why.reason,
+                            why.detail);
   const std::int64_t now = toUnixMs(clock_.now());
   Outcome o{Stage::kError, ctx.action, why.reason, why.detail};
   std::string payload = responsePayload(ctx.route.spec->format, ctx.env.rid, ctx.env.rid_key, o, now);
   if (store) {
-    LedgerEntry e{ctx.scope, ctx.env.request_id, "done", ctx.action, ctx.route.response_topic,
-                  std::string(formatName(ctx.route.spec->format)), ctx.env.rid.dump(), ctx.env.rid_key, payload,
-                  now, now};
+    LedgerEntry e{ctx.scope,
+                  ctx.env.request_id,
+                  "done",
+                  ctx.action,
+                  ctx.route.response_topic,
+                  std::string(formatName(ctx.route.spec->format)),
+                  ctx.env.rid.dump(),
+                  ctx.env.rid_key,
+                  payload,
+                  now,
+                  now};
     if (auto ok = ledger_->insert(e); !ok) {
       ++stats_.ledger_errors;
       log::get("command")->error("{}", ok.error().message);
@@ -222,8 +241,17 @@ void CommandEngine::execute(const Context& ctx, const config::CommandActionConfi
   auto log = log::get("command");
   const std::int64_t now = toUnixMs(clock_.now());
   const auto format = ctx.route.spec->format;
-  LedgerEntry e{ctx.scope, ctx.env.request_id, "received", action.name, ctx.route.response_topic,
-                std::string(formatName(format)), ctx.env.rid.dump(), ctx.env.rid_key, "", now, now};
+  LedgerEntry e{ctx.scope,
+                ctx.env.request_id,
+                "received",
+                action.name,
+                ctx.route.response_topic,
+                std::string(formatName(format)),
+                ctx.env.rid.dump(),
+                ctx.env.rid_key,
+                "",
+                now,
+                now};
   if (auto ok = ledger_->insert(e); !ok) {
     ++stats_.ledger_errors;
     log->error("{}", ok.error().message);
@@ -363,12 +391,13 @@ CommandStats CommandEngine::stats() const {
 
 std::string CommandEngine::summary() const {
   std::string reasons;
-  for (const auto& [r, n] : stats_.rejected_by_reason) reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", r, n);
-  return fmt::format("commands: {} received, {} executed ({} ok, {} failed), {} duplicates, {} rejected{}{}, {} "
-                     "interrupted, {} in progress",
-                     stats_.received, stats_.executed, stats_.succeeded, stats_.failed, stats_.duplicates,
-                     stats_.rejected, reasons.empty() ? "" : " (", reasons.empty() ? "" : reasons + ")",
-                     stats_.interrupted, in_flight_.size());
+  for (const auto& [r, n] : stats_.rejected_by_reason)
+    reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", r, n);
+  return fmt::format(
+      "commands: {} received, {} executed ({} ok, {} failed), {} duplicates, {} rejected{}{}, {} "
+      "interrupted, {} in progress",
+      stats_.received, stats_.executed, stats_.succeeded, stats_.failed, stats_.duplicates, stats_.rejected,
+      reasons.empty() ? "" : " (", reasons.empty() ? "" : reasons + ")", stats_.interrupted, in_flight_.size());
 }
 
 }  // namespace tgw::command

@@ -38,12 +38,12 @@
 namespace tgw::command {
 
 struct CommandStats {
-  std::uint64_t received = 0;    // messages on command topics
-  std::uint64_t executed = 0;    // handed to an actuator
+  std::uint64_t received = 0;  // messages on command topics
+  std::uint64_t executed = 0;  // handed to an actuator
   std::uint64_t succeeded = 0;
-  std::uint64_t failed = 0;      // executed, ended in error (timeout, hardware said no ...)
-  std::uint64_t duplicates = 0;  // answered from the ledger
-  std::uint64_t rejected = 0;    // refused before the hardware (answered or only logged)
+  std::uint64_t failed = 0;       // executed, ended in error (timeout, hardware said no ...)
+  std::uint64_t duplicates = 0;   // answered from the ledger
+  std::uint64_t rejected = 0;     // refused before the hardware (answered or only logged)
   std::uint64_t interrupted = 0;  // unfinished at startup, answered `interrupted`
   std::uint64_t ledger_errors = 0;
   std::map<std::string, std::uint64_t> rejected_by_reason;

@@ -78,14 +78,16 @@ int CommandEngine::checkActuators() {
   for (const auto& a : cfg_.actions) {
     Actuator* act = lookup_ ? lookup_(a.source) : nullptr;
     if (act == nullptr) {
-      log::get("command")->error("action '{}': source '{}' has no actuator (cannot act); its commands are answered "
-                                 "'unavailable'",
-                                 a.name, a.source);
+      log::get("command")->error(
+          "action '{}': source '{}' has no actuator (cannot act); its commands are answered "
+          "'unavailable'",
+          a.name, a.source);
       ++problems;
     } else if (!act->supports(probeOp(a))) {
-      log::get("command")->error("action '{}': source '{}' does not support {}; its commands are answered "
-                                 "'unsupported'",
-                                 a.name, a.source, a.kind);
+      log::get("command")->error(
+          "action '{}': source '{}' does not support {}; its commands are answered "
+          "'unsupported'",
+          a.name, a.source, a.kind);
       ++problems;
     }
   }

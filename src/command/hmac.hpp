@@ -8,10 +8,9 @@
 // text with the shared key. See docs/commands.md for a shell example.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace tgw::command {
 

@@ -84,8 +84,7 @@ Expected<void> CommandLedger::prepare() {
   auto s = db_.prepare("UPDATE commands SET state=?3, updated_ms=?4 WHERE scope=?1 AND request_id=?2");
   if (!s) return tl::unexpected(s.error());
   set_state_ = std::move(*s);
-  auto c = db_.prepare(
-      "UPDATE commands SET state='done', response=?3, updated_ms=?4 WHERE scope=?1 AND request_id=?2");
+  auto c = db_.prepare("UPDATE commands SET state='done', response=?3, updated_ms=?4 WHERE scope=?1 AND request_id=?2");
   if (!c) return tl::unexpected(c.error());
   complete_ = std::move(*c);
   return {};
@@ -138,8 +137,7 @@ Expected<void> CommandLedger::complete(const std::string& scope, const std::stri
 }
 
 Expected<std::vector<LedgerEntry>> CommandLedger::unfinished() {
-  auto st = db_.prepare(
-      fmt::format("SELECT {} FROM commands WHERE state<>'done' ORDER BY received_ms", kColumns));
+  auto st = db_.prepare(fmt::format("SELECT {} FROM commands WHERE state<>'done' ORDER BY received_ms", kColumns));
   if (!st) return tl::unexpected(st.error());
   std::vector<LedgerEntry> out;
   int rc = 0;
@@ -157,6 +155,8 @@ Expected<std::size_t> CommandLedger::prune(std::int64_t before_ms) {
   return static_cast<std::size_t>(sqlite3_changes(db_.handle()));
 }
 
-Expected<std::int64_t> CommandLedger::count() { return db_.scalar("SELECT COUNT(*) FROM commands"); }
+Expected<std::int64_t> CommandLedger::count() {
+  return db_.scalar("SELECT COUNT(*) FROM commands");
+}
 
 }  // namespace tgw::command

@@ -16,15 +16,15 @@
 namespace tgw::command {
 
 struct LedgerEntry {
-  std::string scope;           // the command topic
+  std::string scope;  // the command topic
   std::string request_id;
-  std::string state;           // received | in_progress | done
+  std::string state;  // received | in_progress | done
   std::string action;
   std::string response_topic;
-  std::string format;          // staged | homesync (how to answer)
-  std::string rid_json;        // the request id as sent, JSON
-  std::string rid_key;         // request_id | id
-  std::string response;        // final response payload (state done)
+  std::string format;    // staged | homesync (how to answer)
+  std::string rid_json;  // the request id as sent, JSON
+  std::string rid_key;   // request_id | id
+  std::string response;  // final response payload (state done)
   std::int64_t received_ms = 0;
   std::int64_t updated_ms = 0;
 };

@@ -11,11 +11,16 @@ namespace tgw::command {
 
 std::string_view unreadableName(Unreadable u) noexcept {
   switch (u) {
-    case Unreadable::kTooLarge: return "too_large";
-    case Unreadable::kInvalidUtf8: return "invalid_utf8";
-    case Unreadable::kInvalidJson: return "invalid_json";
-    case Unreadable::kNotObject: return "not_object";
-    case Unreadable::kMissingRequestId: return "missing_request_id";
+    case Unreadable::kTooLarge:
+      return "too_large";
+    case Unreadable::kInvalidUtf8:
+      return "invalid_utf8";
+    case Unreadable::kInvalidJson:
+      return "invalid_json";
+    case Unreadable::kNotObject:
+      return "not_object";
+    case Unreadable::kMissingRequestId:
+      return "missing_request_id";
   }
   return "unreadable";
 }
@@ -90,9 +95,9 @@ int nestingDepth(std::string_view s) {
 tl::expected<Envelope, ReadFailure> readEnvelope(std::string_view payload, std::size_t max_bytes) {
   using tl::unexpected;
   if (payload.size() > max_bytes) {
-    return unexpected(ReadFailure{Unreadable::kTooLarge,
-                                  fmt::format("{} bytes, the limit is {} (commands.max_payload_bytes)",
-                                              payload.size(), max_bytes)});
+    return unexpected(
+        ReadFailure{Unreadable::kTooLarge,
+                    fmt::format("{} bytes, the limit is {} (commands.max_payload_bytes)", payload.size(), max_bytes)});
   }
   if (!validUtf8(payload)) return unexpected(ReadFailure{Unreadable::kInvalidUtf8, "the payload is not valid UTF-8"});
   if (nestingDepth(payload) > kMaxDepth) {

@@ -4,11 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "tgw/core/error.hpp"
 
@@ -21,10 +20,10 @@ enum class Unreadable : std::uint8_t { kTooLarge, kInvalidUtf8, kInvalidJson, kN
 std::string_view unreadableName(Unreadable u) noexcept;
 
 struct Envelope {
-  nlohmann::json body;      // the whole object
-  nlohmann::json rid;       // the request id as sent (string or integer)
-  std::string rid_key;      // "request_id" or "id"
-  std::string request_id;   // its text form (the ledger key)
+  nlohmann::json body;     // the whole object
+  nlohmann::json rid;      // the request id as sent (string or integer)
+  std::string rid_key;     // "request_id" or "id"
+  std::string request_id;  // its text form (the ledger key)
 };
 
 struct ReadFailure {

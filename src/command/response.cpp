@@ -4,7 +4,9 @@
 
 namespace tgw::command {
 
-std::string_view formatName(ResponseFormat f) noexcept { return f == ResponseFormat::kHomesync ? "homesync" : "staged"; }
+std::string_view formatName(ResponseFormat f) noexcept {
+  return f == ResponseFormat::kHomesync ? "homesync" : "staged";
+}
 
 ResponseFormat parseFormat(std::string_view name) noexcept {
   return name == "homesync" ? ResponseFormat::kHomesync : ResponseFormat::kStaged;

@@ -52,12 +52,12 @@ Routes::Routes(const config::Config& cfg) {
   if (p.bess.enabled) {
     const std::string dev = p.bess.device_id;
     const std::string resp = topic("bess_response", "bess/control/response", dev);
-    specs_.push_back({"bess", topic("bess_commands", "bess/control/commands", dev), resp, "", false,
-                      ResponseFormat::kStaged, 1});
-    specs_.push_back({"bess", topic("bess_config", "bess/control/config", dev), resp, "config", false,
-                      ResponseFormat::kStaged, 1});
-    specs_.push_back({"bess", topic("bess_reset", "bess/system/reset", dev), resp, "reset", false,
-                      ResponseFormat::kStaged, 2});
+    specs_.push_back(
+        {"bess", topic("bess_commands", "bess/control/commands", dev), resp, "", false, ResponseFormat::kStaged, 1});
+    specs_.push_back(
+        {"bess", topic("bess_config", "bess/control/config", dev), resp, "config", false, ResponseFormat::kStaged, 1});
+    specs_.push_back(
+        {"bess", topic("bess_reset", "bess/system/reset", dev), resp, "reset", false, ResponseFormat::kStaged, 2});
     specs_.push_back({"bess", topic("bess_firmware", "bess/firmware/update", dev), resp, "firmware_update", false,
                       ResponseFormat::kStaged, 2});
   }
@@ -66,8 +66,8 @@ Routes::Routes(const config::Config& cfg) {
     if (auto it = p.homesync.topics.find("response"); it != p.homesync.topics.end()) resp = it->second;
     resp = config::expandTopic(resp, {{"home_id", p.homesync.home_id}, {"kind", "command"}});
     specs_.push_back({"homesync",
-                      topic("homesync_commands", "homesync/{home_id}/nodes/+/command/+", "", p.homesync.home_id),
-                      resp, "", true, ResponseFormat::kHomesync, 1});
+                      topic("homesync_commands", "homesync/{home_id}/nodes/+/command/+", "", p.homesync.home_id), resp,
+                      "", true, ResponseFormat::kHomesync, 1});
   }
   if (p.dtg.enabled) {
     const std::string dev = p.dtg.device_id;

@@ -22,10 +22,10 @@
 namespace tgw::command {
 
 struct RouteSpec {
-  std::string profile;         // bess | homesync | dtg | generic
-  std::string filter;          // subscription filter (may hold '+')
-  std::string response_topic;  // may hold {node_id} (homesync)
-  std::string default_action;  // used when the command names none (bess reset / firmware / config)
+  std::string profile;             // bess | homesync | dtg | generic
+  std::string filter;              // subscription filter (may hold '+')
+  std::string response_topic;      // may hold {node_id} (homesync)
+  std::string default_action;      // used when the command names none (bess reset / firmware / config)
   bool action_from_topic = false;  // homesync: the last '+' is the action name
   ResponseFormat format = ResponseFormat::kStaged;
   int qos = 1;

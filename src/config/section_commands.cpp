@@ -17,10 +17,9 @@ const std::vector<std::string_view> kParamTypes = {"int", "float", "bool", "enum
 const std::set<std::string, std::less<>> kCanEncodings = {"u8",    "s8",    "u16le", "u16be", "s16le",
                                                           "s16be", "u32le", "u32be", "s32le", "s32be"};
 const std::set<std::string, std::less<>> kModbusEncodings = {"u16", "s16", "u32", "s32", "f32"};
-const std::vector<std::string_view> kTopicKeys = {"bess_commands",    "bess_config",      "bess_reset",
-                                                  "bess_firmware",    "bess_response",    "homesync_commands",
-                                                  "dtg_commands",     "dtg_response",     "generic_commands",
-                                                  "generic_response"};
+const std::vector<std::string_view> kTopicKeys = {
+    "bess_commands",     "bess_config",  "bess_reset",   "bess_firmware",    "bess_response",
+    "homesync_commands", "dtg_commands", "dtg_response", "generic_commands", "generic_response"};
 
 YAML::Node nodeAt(const YAML::Node& root, std::initializer_list<std::string_view> path) {
   YAML::Node cur = root;
@@ -105,8 +104,7 @@ CommandParamSpec parseParam(MapReader& parent, const std::string& name, const YA
 
 void parseTemplate(MapReader r, CommandActionConfig& a) {
   auto& t = a.tmpl;
-  const auto check = [&](std::string_view key, const std::string& text,
-                         const std::set<std::string, std::less<>>* enc) {
+  const auto check = [&](std::string_view key, const std::string& text, const std::set<std::string, std::less<>>* enc) {
     if (auto problem = checkPlaceholders(text, a.params, enc)) r.errorKey(key, *problem);
   };
   if (!r.present()) {
@@ -257,8 +255,8 @@ void validateCommands(Diagnostics& diag, const YAML::Node& root, Config& cfg) {
   for (const auto& a : c.actions) {
     const YAML::Node at = nodeAt(root, {"commands", "actions", a.name, "source"});
     const std::string path = fmt::format("commands.actions.{}.source", a.name);
-    const auto it = std::find_if(cfg.sources.begin(), cfg.sources.end(),
-                                 [&](const SourceConfig& s) { return s.name == a.source; });
+    const auto it =
+        std::find_if(cfg.sources.begin(), cfg.sources.end(), [&](const SourceConfig& s) { return s.name == a.source; });
     if (a.source.empty()) continue;  // reported by the parser
     if (it == cfg.sources.end()) {
       std::vector<std::string> names;
@@ -293,7 +291,8 @@ void validateCommands(Diagnostics& diag, const YAML::Node& root, Config& cfg) {
                            !c.generic_prefix.empty();
   if (!any_profile) {
     const YAML::Node at = nodeAt(root, {"commands"});
-    diag.warning(lineOf(at), columnOf(at), "commands", "no command topic is subscribed (no profile, no generic_prefix)");
+    diag.warning(lineOf(at), columnOf(at), "commands",
+                 "no command topic is subscribed (no profile, no generic_prefix)");
   }
 }
 

@@ -2,9 +2,9 @@
 // daemon binary → modem_at on a pty modem → the response on the broker.
 // Exactly once under 100 deliveries, every kind of bad input, and a restart
 // in the middle of a command.
+#include <gtest/gtest.h>
 #include <signal.h>
 
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "command/hmac.hpp"
@@ -27,7 +27,8 @@ class CommandDaemon : public ::testing::Test {
     dir_.write("cmd.key", kKey + "\n");
     cfg_ = dir_.write("gw.yaml", R"(gateway:
   device_id: bess-1
-  state_dir: )" + dir_.path().string() + R"(
+  state_dir: )" + dir_.path().string() +
+                                     R"(
 uplink:
   url: )" + broker_.url() + R"(
   client_id: bess-1-commands
@@ -41,7 +42,8 @@ profiles:
 commands:
   max_age_s: 60
   hmac:
-    key_file: )" + dir_.file("cmd.key") + R"(
+    key_file: )" + dir_.file("cmd.key") +
+                                     R"(
     window_s: 600
   actions:
     radio:
@@ -75,9 +77,9 @@ commands:
 
   void startDaemon() {
     ++runs_;
-    daemon_ = std::make_unique<Process>(std::vector<std::string>{binaryPath("telemetry-gateway"), "run", "--config", cfg_},
-                                        std::map<std::string, std::string>{},
-                                        dir_.file("daemon" + std::to_string(runs_) + ".log"));
+    daemon_ = std::make_unique<Process>(
+        std::vector<std::string>{binaryPath("telemetry-gateway"), "run", "--config", cfg_},
+        std::map<std::string, std::string>{}, dir_.file("daemon" + std::to_string(runs_) + ".log"));
     // Ready when a probe gets its answer (the subscription is in place).
     const std::string probe = "probe-" + std::to_string(runs_);
     bool ready = waitFor(
@@ -95,8 +97,7 @@ commands:
     return body.dump();
   }
   static std::int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
 
@@ -143,8 +144,7 @@ commands:
 };
 
 TEST_F(CommandDaemon, SameCommandDeliveredHundredTimesRunsOnce) {
-  const std::string cmd =
-      signedCommand({{"command", "radio"}, {"request_id", "dup-1"}, {"params", {{"mode", "off"}}}});
+  const std::string cmd = signedCommand({{"command", "radio"}, {"request_id", "dup-1"}, {"params", {{"mode", "off"}}}});
   std::string lines;
   for (int i = 0; i < 100; ++i) lines += cmd + "\n";
   const std::string file = dir_.write("dup.txt", lines);
@@ -189,12 +189,15 @@ TEST_F(CommandDaemon, EveryKindOfBadInputGetsItsAnswerAndTheDaemonKeepsRunning) 
     std::string payload;
     std::string reason;
   };
-  nlohmann::json tampered = nlohmann::json::parse(
-      signedCommand({{"command", "set_level"}, {"request_id", "bad-sig"}, {"level", 5}}));
+  nlohmann::json tampered =
+      nlohmann::json::parse(signedCommand({{"command", "set_level"}, {"request_id", "bad-sig"}, {"level", 5}}));
   tampered["level"] = 100;
   const std::vector<Case> cases = {
-      {"stale", signedCommand({{"command", "set_level"}, {"request_id", "stale"}, {"level", 5},
-                               {"timestamp", command::isoUtc(nowMs() - 120'000)}}),
+      {"stale",
+       signedCommand({{"command", "set_level"},
+                      {"request_id", "stale"},
+                      {"level", 5},
+                      {"timestamp", command::isoUtc(nowMs() - 120'000)}}),
        "stale"},
       {"unsigned", nlohmann::json({{"command", "set_level"}, {"request_id", "unsigned"}, {"level", 5}}).dump(),
        "unauthorized"},
@@ -210,12 +213,14 @@ TEST_F(CommandDaemon, EveryKindOfBadInputGetsItsAnswerAndTheDaemonKeepsRunning) 
     EXPECT_EQ(j.value("ok", true), false) << c.id;
   }
   // No request id can be read: a warning in the log, no answer.
-  const std::string big = dir_.write("big.json", "{\"request_id\":\"big\",\"pad\":\"" + std::string(70'000, 'x') + "\"}");
-  const std::string utf8 = dir_.write("utf8.json", "{\"request_id\":\"utf8\",\"command\":\"set_level\",\"x\":\"\xff\xfe\"}");
+  const std::string big =
+      dir_.write("big.json", "{\"request_id\":\"big\",\"pad\":\"" + std::string(70'000, 'x') + "\"}");
+  const std::string utf8 =
+      dir_.write("utf8.json", "{\"request_id\":\"utf8\",\"command\":\"set_level\",\"x\":\"\xff\xfe\"}");
   for (const auto& file : {big, utf8}) {
     std::string out;
-    ASSERT_EQ(run({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker_.port()), "-q", "1", "-t",
-                   kCommands, "-f", file},
+    ASSERT_EQ(run({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker_.port()), "-q", "1", "-t", kCommands,
+                   "-f", file},
                   &out),
               0)
         << out;
@@ -223,8 +228,8 @@ TEST_F(CommandDaemon, EveryKindOfBadInputGetsItsAnswerAndTheDaemonKeepsRunning) 
   ASSERT_EQ(publish(broker_.port(), kCommands, "{\"command\": \"set_level\", ", 1), 0);
   ASSERT_EQ(publish(broker_.port(), kCommands, signedCommand({{"command", "set_level"}, {"level", 5}}), 1), 0);
   for (const char* warning : {"(too_large)", "(invalid_utf8)", "(invalid_json)", "(missing_request_id)"}) {
-    EXPECT_TRUE(waitFor([&] { return daemon_->output().find(warning) != std::string::npos; }))
-        << warning << "\n" << daemon_->output();
+    EXPECT_TRUE(waitFor([&] { return daemon_->output().find(warning) != std::string::npos; })) << warning << "\n"
+                                                                                               << daemon_->output();
   }
   EXPECT_NE(daemon_->output().find("refused: unauthorized"), std::string::npos);
   EXPECT_NE(daemon_->output().find("on bess/control/commands"), std::string::npos);
@@ -252,7 +257,8 @@ TEST_F(CommandDaemon, RestartMidCommandIsAnsweredInterruptedAndNotRerun) {
   ASSERT_EQ(publish(broker_.port(), kCommands, cmd, 1), 0);
   ASSERT_TRUE(waitFor([&] {
     const auto all = responses("mid-1");
-    return std::count_if(all.begin(), all.end(), [](const auto& r) { return r.value("reason", "") == "interrupted"; }) == 2;
+    return std::count_if(all.begin(), all.end(),
+                         [](const auto& r) { return r.value("reason", "") == "interrupted"; }) == 2;
   })) << daemon_->output();
   EXPECT_EQ(modem_.count("AT+HANG"), 1u);
 }

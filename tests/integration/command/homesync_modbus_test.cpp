@@ -1,9 +1,9 @@
 // homesync relay commands end to end: mosquitto_pub → the real daemon →
 // modbus_write (coil, with read-back) on a libmodbus TCP slave → the
 // homesync response {request_id, status, result, timestamp}.
+#include <gtest/gtest.h>
 #include <signal.h>
 
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "support/modbus_slave.hpp"
@@ -77,9 +77,12 @@ commands:
   };
   // Ready: the subscription is in place once a probe is answered.
   int probe = 0;
-  ASSERT_TRUE(waitFor([&] { return command("probe" + std::to_string(++probe), "on") == 0 &&
-                                   !answer("probe" + std::to_string(probe)).is_null(); },
-                      std::chrono::seconds(20)))
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return command("probe" + std::to_string(++probe), "on") == 0 &&
+               !answer("probe" + std::to_string(probe)).is_null();
+      },
+      std::chrono::seconds(20)))
       << daemon.output();
   EXPECT_TRUE(slave->coil(3));
 

@@ -1,7 +1,7 @@
 // Parameter validation and HardwareOp templates.
-#include <gtest/gtest.h>
-
 #include "command/action.hpp"
+
+#include <gtest/gtest.h>
 
 namespace tgw::command {
 namespace {
@@ -37,7 +37,8 @@ CommandActionConfig canAction() {
 TEST(Params, ValidCommandBuildsTheFrame) {
   const auto a = canAction();
   auto v = validateParams(a, json::parse(R"({"command":"set_power","request_id":"r","params":{"power_kw":-2.5,
-      "mode":"discharge"},"level":80})"), false);
+      "mode":"discharge"},"level":80})"),
+                          false);
   ASSERT_TRUE(v) << v.error().detail;
   auto op = buildOp(a, *v);
   ASSERT_TRUE(op) << op.error().detail;
@@ -185,8 +186,8 @@ TEST(Params, HomesyncActionFieldIsAParameter) {
   a.tmpl.table = "coil";
   a.tmpl.address = "0";
   a.tmpl.values = {"${action}"};
-  auto v = validateParams(a, json::parse(R"({"action":"off","request_id":"r","timestamp":"2025-02-06T14:30:00Z"})"),
-                          true);
+  auto v =
+      validateParams(a, json::parse(R"({"action":"off","request_id":"r","timestamp":"2025-02-06T14:30:00Z"})"), true);
   ASSERT_TRUE(v) << v.error().detail;
   auto op = buildOp(a, *v);
   ASSERT_TRUE(op);

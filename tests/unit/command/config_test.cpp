@@ -87,7 +87,8 @@ TEST(CommandsConfig, ErrorsNameFileLineColumnAndKey) {
 }
 
 TEST(CommandsConfig, HmacRequiresAKeyAndRetentionCoversTheWindows) {
-  const std::string out = loadErrors(engineYaml("/tmp/x", "  hmac: {required: true, window_s: 7200}\n  retention_h: 1\n"));
+  const std::string out =
+      loadErrors(engineYaml("/tmp/x", "  hmac: {required: true, window_s: 7200}\n  retention_h: 1\n"));
   EXPECT_NE(out.find("commands.hmac.key_file: signatures are required but no key is given"), std::string::npos) << out;
   EXPECT_NE(out.find("commands.retention_h: must cover max_age_s"), std::string::npos) << out;
 }

@@ -53,7 +53,8 @@ class FakeActuator final : public Actuator {
 inline std::string engineYaml(const std::string& state_dir, const std::string& extra_commands = "") {
   return R"(gateway:
   device_id: gw1
-  state_dir: )" + state_dir + R"(
+  state_dir: )" +
+         state_dir + R"(
 uplink:
   type: stdout
 sources:

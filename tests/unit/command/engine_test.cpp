@@ -12,9 +12,9 @@ TEST_F(EngineTest, SubscribesPerProfile) {
   startEngine();
   std::vector<std::string> filters;
   for (const auto& s : engine_->subscriptions()) filters.push_back(s.filter);
-  EXPECT_EQ(filters, (std::vector<std::string>{"bess/control/commands", "bess/control/config", "bess/system/reset",
-                                               "bess/firmware/update", "homesync/h1/nodes/+/command/+",
-                                               "gateway/gw1/command"}));
+  EXPECT_EQ(filters,
+            (std::vector<std::string>{"bess/control/commands", "bess/control/config", "bess/system/reset",
+                                      "bess/firmware/update", "homesync/h1/nodes/+/command/+", "gateway/gw1/command"}));
 }
 
 TEST_F(EngineTest, StagedResponsesAcceptedInProgressSuccess) {
@@ -169,8 +169,8 @@ TEST_F(EngineTest, UnreadableMessagesAreCountedAndNotAnswered) {
   const auto s = engine_->stats();
   EXPECT_EQ(s.received, 6u);
   EXPECT_EQ(s.rejected, 6u);
-  for (const char* r : {"invalid_json", "too_large", "invalid_utf8", "missing_request_id", "not_object",
-                        "unknown_topic"}) {
+  for (const char* r :
+       {"invalid_json", "too_large", "invalid_utf8", "missing_request_id", "not_object", "unknown_topic"}) {
     EXPECT_EQ(s.rejected_by_reason.count(r), 1u) << r;
   }
 }
@@ -235,9 +235,8 @@ TEST_F(EngineTest, UnsupportedOpAndMissingActuator) {
       source: modem
       template: {command: "AT"}
 )");
-  engine_ = std::make_unique<CommandEngine>(cfg_, loop_, clock_, sink_, [](std::string_view) -> Actuator* {
-    return nullptr;
-  });
+  engine_ = std::make_unique<CommandEngine>(cfg_, loop_, clock_, sink_,
+                                            [](std::string_view) -> Actuator* { return nullptr; });
   ASSERT_TRUE(engine_->start());
   EXPECT_EQ(engine_->checkActuators(), 4);
   send(kBess, R"({"command":"beep","request_id":"b1"})");

@@ -1,7 +1,8 @@
 // The exactly-once ledger on a real SQLite file.
+#include "command/ledger.hpp"
+
 #include <gtest/gtest.h>
 
-#include "command/ledger.hpp"
 #include "support/support.hpp"
 
 namespace tgw::command {

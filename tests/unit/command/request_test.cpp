@@ -1,8 +1,9 @@
 // Reading command messages, timestamps, HMAC canonical form and signatures.
+#include "command/request.hpp"
+
 #include <gtest/gtest.h>
 
 #include "command/hmac.hpp"
-#include "command/request.hpp"
 
 namespace tgw::command {
 namespace {
@@ -27,7 +28,7 @@ TEST(Envelope, EachKindOfBadInputIsNamed) {
   const std::vector<Case> cases = {
       {std::string(70000, ' '), Unreadable::kTooLarge},
       {"{\"request_id\":\"a\xff\"}", Unreadable::kInvalidUtf8},
-      {"{\"request_id\":\"\xc0\xaf\"}", Unreadable::kInvalidUtf8},  // overlong '/'
+      {"{\"request_id\":\"\xc0\xaf\"}", Unreadable::kInvalidUtf8},      // overlong '/'
       {"{\"request_id\":\"\xed\xa0\x80\"}", Unreadable::kInvalidUtf8},  // surrogate
       {"{not json", Unreadable::kInvalidJson},
       {"", Unreadable::kInvalidJson},
