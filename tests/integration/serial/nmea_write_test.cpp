@@ -96,8 +96,16 @@ TEST(NmeaWrite, FullTtyWaitsWithoutBlockingTheLoopTimeoutAndStop) {
     return true;
   }));
   for (const auto& r : recs) EXPECT_TRUE(r.ok()) << r.text();
+  // Written is not yet readable: the tty layer hands data to the master side
+  // asynchronously, so read until all of it is here (and a little more, to
+  // catch a sentence that should not be there).
+  const std::string expected(kWrites * chunk.size(), 'x');
+  EXPECT_TRUE(test::waitFor([&] {
+    got += pty.read(10ms);
+    return got.size() >= expected.size();
+  }));
   got += pty.read(50ms);
-  EXPECT_EQ(got, std::string(kWrites * chunk.size(), 'x'));  // the timed-out sentence never went out
+  EXPECT_EQ(got, expected);  // the timed-out sentence never went out
 
   // stop() while writes wait on a full tty: each answered once, "stopped".
   std::vector<test::OpRecorder> stuck(kWrites);
