@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cmath>
-#include <ctime>
 
 namespace tgw::profiles {
 
@@ -15,14 +15,18 @@ Json number(double value, int decimals) {
   return rounded == 0.0 ? 0.0 : rounded;  // no "-0.0"
 }
 
+// Calendar arithmetic on 64-bit milliseconds, not time_t + gmtime_r: time_t is
+// 32 bits on Debian 12 armhf, where 2038-01-19T03:14:08Z and later wrapped to
+// 1901.
 std::string isoUtc(std::int64_t unix_ms) {
-  std::int64_t secs = unix_ms / 1000;
-  if (unix_ms < 0 && unix_ms % 1000 != 0) --secs;
-  const std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec);
+  using namespace std::chrono;
+  const sys_time<milliseconds> t{milliseconds(unix_ms)};
+  const auto day_point = floor<days>(t);
+  const year_month_day ymd{day_point};
+  const hh_mm_ss hms{floor<seconds>(t) - day_point};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
+                     hms.minutes().count(), hms.seconds().count());
 }
 
 std::string dump(const Json& json) {
