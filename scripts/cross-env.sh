@@ -51,16 +51,20 @@ tgw_cross_target_libs() {
     /^Multi-Arch:/ {m=$2}
     /^$/ && p != "" {print p, (a == "all" || m == "foreign") ? "native" : "target"; p=""}
     END {if (p != "") print p, (a == "all" || m == "foreign") ? "native" : "target"}')
+  # The native architecture unqualified (dpkg-query does not know
+  # "libyaml-cpp-dev:amd64": it is not Multi-Arch: same).
+  local q=":$arch"
+  [ "$arch" = "$(dpkg --print-architecture)" ] && q=""
   for p in "${devs[@]}"; do
     case "$(awk -v p="$p" '$1 == p {print $2; exit}' <<<"$known")" in
       native) ;;
-      *) echo "$p:$arch" ;;
+      *) echo "$p$q" ;;
     esac
   done
   # Paho C++'s CMake config looks up the C library's config: install the
   # target's libpaho-mqtt-dev explicitly (a dependency of the C++ one, listed
   # so it is never left out).
-  echo "libpaho-mqtt-dev:$arch"
+  echo "libpaho-mqtt-dev$q"
 }
 
 # Everything ARCH needs. $2 = qemu: also the emulator; $3 = deb: also the
@@ -72,9 +76,11 @@ tgw_cross_packages() {
   local pk=()
   if [ "$arch" != "$native" ]; then
     pk+=("crossbuild-essential-$arch" "pkgconf:$arch")
-    # shellcheck disable=SC2207
-    pk+=($(tgw_cross_target_libs "$arch" | sort -u))
   fi
+  # The libraries' -dev packages of ARCH (for the native one too: a clean
+  # build chroot of amd64 needs them as well).
+  # shellcheck disable=SC2207
+  pk+=($(tgw_cross_target_libs "$arch" | sort -u))
   # Header-only and tools, native (they are in deps.sh anyway).
   pk+=(cmake ninja-build pkgconf nlohmann-json3-dev libexpected-dev libcli11-dev)
   if [ "$want_qemu" = qemu ] && [ "$arch" != "$native" ]; then pk+=(qemu-user-static mosquitto mosquitto-clients); fi
@@ -85,7 +91,7 @@ tgw_cross_packages() {
 tgw_cross_missing() {
   local p
   for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -qE "^(install|hold) ok installed" || echo "$p"
   done
 }
 
@@ -208,4 +214,95 @@ tgw_cross_binfmt() {
   [ -f "$conf" ] || { echo "error: $conf missing: apt-get install qemu-user-static" >&2; return 2; }
   grep -v '^#' "$conf" >/proc/sys/fs/binfmt_misc/register || {
     echo "error: could not register $name with binfmt_misc" >&2; return 2; }
+}
+
+# ---------------------------------------------------------------------------
+# Clean build chroots (scripts/cross --chroot, scripts/test-arm,
+# scripts/test-arm-full): an amd64 Debian 12 minbase with ARCH added as a
+# foreign architecture and the build dependencies of ARCH installed, kept in
+# $TGW_PKGTEST_CACHE/chroot-cross-ARCH/ (default /var/cache/telemetry-gateway-test).
+# The foreign architecture and the :ARCH -dev packages live only there: this
+# machine's dpkg is never touched. That is the only way on a machine that
+# also builds natively: libyaml-cpp-dev has no Multi-Arch: same in bookworm,
+# so libyaml-cpp-dev:arm64 and the native libyaml-cpp-dev exclude each other.
+#
+#   tgw_cross_chroot ARCH [deb]   create/update it (as root), print its path
+#   tgw_in_chroot CROOT CMD...    run CMD in it, with this repository
+#                                 bind-mounted at the same path, /proc and /dev, in
+#                                 a private mount namespace (the mounts go
+#                                 away with CMD, even on kill);
+#                                 TGW_CHROOT_BIND=HOSTDIR:DIR mounts one more
+tgw_cross_chroot() {
+  local arch=$1 want_deb=${2:-} cache=${TGW_PKGTEST_CACHE:-/var/cache/telemetry-gateway-test}
+  local mirror=${TGW_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+  local c="$cache/chroot-cross-$arch" base="$cache/bookworm-minbase.tar" sec log
+  log="$cache/chroot-cross-$arch.log"
+  [ "$(id -u)" -eq 0 ] || { echo "error: the build chroot needs root (debootstrap, chroot)" >&2; return 2; }
+  command -v debootstrap >/dev/null || {
+    echo "error: debootstrap not found: apt-get install debootstrap" >&2; return 2; }
+  mkdir -p "$cache"
+  if [ ! -f "$c/.tgw-ready" ]; then
+    rm -rf "$c"; mkdir -p "$c"
+    if [ -f "$base" ]; then
+      tar -C "$c" -xf "$base"
+    else
+      echo "==> debootstrap --variant=minbase bookworm (amd64) into $c" >&2
+      nice -n 15 debootstrap --variant=minbase bookworm "$c" "$mirror" >"$log" 2>&1 || {
+        tail -n 20 "$log" >&2; return 1; }
+    fi
+    cp /etc/resolv.conf "$c/etc/resolv.conf"
+    printf '#!/bin/sh\nexit 101\n' >"$c/usr/sbin/policy-rc.d"; chmod +x "$c/usr/sbin/policy-rc.d"
+    sec=${mirror%/debian}/debian-security
+    printf 'deb %s bookworm main\ndeb %s bookworm-updates main\ndeb %s bookworm-security main\n' \
+      "$mirror" "$mirror" "$sec" >"$c/etc/apt/sources.list"
+    chroot "$c" dpkg --add-architecture "$arch" 2>/dev/null || true
+    if ! chroot "$c" apt-get update -qq >"$log" 2>&1; then
+      echo "warning: the chroot's apt-get update failed with bookworm-security:" >&2
+      grep '^E:' "$log" | head -n 3 >&2 || true
+      echo "         building against bookworm + bookworm-updates only" >&2
+      printf 'deb %s bookworm main\ndeb %s bookworm-updates main\n' "$mirror" "$mirror" >"$c/etc/apt/sources.list"
+      rm -rf "$c"/var/lib/apt/lists/*
+      chroot "$c" apt-get update -qq >>"$log" 2>&1 || { tail -n 20 "$log" >&2; return 1; }
+    fi
+    touch "$c/.tgw-ready"
+  fi
+  # Every run: what scripts/deps.sh lists now (a no-op when all is there).
+  local pk missing=()
+  mapfile -t pk < <(tgw_cross_packages "$arch" "" "$want_deb")
+  pk=(build-essential "${pk[@]}")
+  local p
+  for p in "${pk[@]}"; do
+    chroot "$c" dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -qE "^(install|hold) ok installed" || missing+=("$p")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "==> installing in the $arch build chroot: ${missing[*]}" >&2
+    nice -n 15 chroot "$c" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      "${missing[@]}" >>"$log" 2>&1 || {
+      grep -E '^E:|Depends:' "$log" | head -n 20 >&2
+      echo "error: could not install the $arch build dependencies in the chroot; log $log" >&2
+      return 1; }
+    chroot "$c" apt-get clean
+  fi
+  # qemu-user-static for CMAKE_CROSSCOMPILING_EMULATOR inside the chroot
+  # (static binaries: a copy of this machine's is enough).
+  local q
+  q=$(tgw_cross_qemu "$arch")
+  if [ -n "$q" ] && [ -x "/usr/bin/$q" ]; then cp -u "/usr/bin/$q" "$c/usr/bin/$q"; fi
+  echo "$c"
+}
+
+tgw_in_chroot() {
+  local c=$1 repo
+  shift
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  mkdir -p "$c$repo"
+  # TGW_CHROOT_BIND="HOSTDIR:DIR": one more bind mount (DIR inside the chroot).
+  local extra=${TGW_CHROOT_BIND:-}
+  [ -n "$extra" ] && mkdir -p "$c${extra#*:}"
+  unshare --mount --propagation private /bin/sh -c '
+    c=$1; repo=$2; extra=$3; shift 3
+    mount --bind "$repo" "$c$repo" && mount -t proc proc "$c/proc" && mount --rbind /dev "$c/dev" || exit 125
+    if [ -n "$extra" ]; then mount --bind "${extra%%:*}" "$c${extra#*:}" || exit 125; fi
+    exec chroot "$c" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 HOME=/root "$@"
+  ' sh "$c" "$repo" "$extra" "$@"
 }
