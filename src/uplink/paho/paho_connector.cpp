@@ -154,6 +154,7 @@ Expected<void> PahoUplink::Impl::connectOnce() {
   {
     std::lock_guard lk(mu_);
     link_lost_ = false;
+    dead_link_ = false;
   }
   mqtt::token_ptr tok;
   log_->debug("connecting to {}", url_->display());
@@ -290,6 +291,7 @@ void PahoUplink::Impl::linkDown(std::unique_lock<std::mutex>& /*lk*/, const std:
   }
   inflight_.clear();
   tokens_.clear();
+  watchdog_.idle();
   ++stats_.disconnects;
   stats_.last_error = reason;
   stats_.state = LinkState::kDisconnected;
@@ -345,17 +347,17 @@ void PahoUplink::Impl::connectorMain() {
     stats_.state = LinkState::kConnected;
     stats_.last_error.clear();
     ++stats_.connects;
+    watchdog_.connected();
     pushEvent({Event::Kind::kConnected, 0, {}, {}, 0});
-    const auto woken = [&] { return stop_requested_ || link_lost_ || reconnect_requested_; };
     bool switch_to_preferred = false;
     if (current_ != 0 && cfg_.prefer_retry_s > 0) {
       // On a fallback endpoint: every prefer_retry_s look whether the
       // preferred one is reachable again, and if so move back to it.
-      while (!cv_.wait_for(lk, std::chrono::seconds(cfg_.prefer_retry_s), woken)) {
+      while (!superviseLink(lk, std::chrono::seconds(cfg_.prefer_retry_s))) {
         lk.unlock();
         const bool reachable = preferredReachable();
         lk.lock();
-        if (reachable && !woken()) {
+        if (reachable && !linkWoken()) {
           switch_to_preferred = true;
           break;
         }
@@ -363,13 +365,21 @@ void PahoUplink::Impl::connectorMain() {
                     url_->display());
       }
     } else {
-      cv_.wait(lk, woken);
+      superviseLink(lk, std::chrono::milliseconds(0));
     }
     if (stop_requested_) break;
     // A connection that dies at once does not reset the backoff: a broker
     // that accepts and drops every session is not hammered every second.
     if (clock_.monotonic() - connected_at >= std::chrono::milliseconds(cfg_.reconnect.stable_after_ms)) {
       backoff.reset();
+    }
+    if (dead_link_ && !link_lost_ && !reconnect_requested_) {
+      dropDeadLink(lk);  // the watchdog logged why
+      const auto delay = backoff.next();
+      log_->info("reconnecting to {} in {:g} s", url_->display(), static_cast<double>(delay.count()) / 1000.0);
+      cv_.wait_for(lk, delay, [&] { return stop_requested_ || reconnect_requested_; });
+      reconnect_requested_ = false;
+      continue;
     }
     if (reconnect_requested_ || (switch_to_preferred && !link_lost_)) {
       const bool requested = reconnect_requested_;

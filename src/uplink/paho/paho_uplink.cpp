@@ -38,7 +38,12 @@ UplinkStats PahoUplink::stats() const { return impl_->stats(); }
 // ---------------------------------------------------------------- Impl
 
 PahoUplink::Impl::Impl(EventLoop& loop, config::UplinkConfig cfg, const Clock& clock)
-    : loop_(loop), cfg_(std::move(cfg)), clock_(clock), log_(log::get("uplink")), v5_(cfg_.protocol == "5") {
+    : loop_(loop),
+      cfg_(std::move(cfg)),
+      clock_(clock),
+      log_(log::get("uplink")),
+      v5_(cfg_.protocol == "5"),
+      watchdog_(clock, cfg_.keepalive_s) {
   if (cfg_.endpoints.empty()) cfg_.endpoints.push_back(cfg_.url);
   if (auto url = parseBrokerUrl(cfg_.endpoints.front(), cfg_.tls.enabled)) {
     url_ = *url;
@@ -136,8 +141,9 @@ bool PahoUplink::Impl::send(std::uint64_t token, const Message& message) {
     const auto used = static_cast<long>(inflight_.size());
     if (used >= cfg_.inflight_window || used + static_cast<long>(zombies_.size()) >= cfg_.max_inflight - 1) return false;
     ctx = next_ctx_++;
-    inflight_.emplace(ctx, InFlight{token});
+    inflight_.emplace(ctx, InFlight{token, message.qos});
     tokens_.insert(token);
+    watchdog_.sent();
   }
   try {
     auto msg = mqtt::make_message(message.topic, message.payload, message.qos, message.retain);
@@ -147,6 +153,7 @@ bool PahoUplink::Impl::send(std::uint64_t token, const Message& message) {
   } catch (const mqtt::exception& e) {
     std::lock_guard lk(mu_);
     if (inflight_.erase(ctx) != 0) tokens_.erase(token);
+    if (inflight_.empty()) watchdog_.idle();
     log_->debug("publish to {} not accepted by Paho: {}", message.topic, e.what());
     return false;
   }
@@ -263,8 +270,10 @@ void PahoUplink::Impl::onPublishDone(std::uint64_t ctx, bool ok, const std::stri
       return;
     }
     const std::uint64_t token = it->second.token;
+    if (ok && it->second.qos > 0) watchdog_.heard();  // a PUBACK / PUBCOMP
     inflight_.erase(it);
     tokens_.erase(token);
+    if (inflight_.empty()) watchdog_.idle();
     if (ok) {
       ++stats_.acked;
       stats_.last_ack_ms = toUnixMs(clock_.now());
@@ -292,9 +301,54 @@ void PahoUplink::Impl::onMessageArrived(const mqtt::const_message_ptr& msg) noex
   try {
     if (!msg) return;
     std::lock_guard lk(mu_);
+    watchdog_.heard();
     pushEvent({Event::Kind::kMessage, 0, msg->get_topic(), msg->to_string(), msg->get_qos()});
   } catch (...) {
   }
+}
+
+// ---------------------------------------------------------------- dead-link watchdog
+
+bool PahoUplink::Impl::superviseLink(std::unique_lock<std::mutex>& lk, std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  const auto period = watchdog_.checkPeriod();
+  for (;;) {
+    if (linkWoken()) return true;
+    if (const auto silent = watchdog_.expired()) {
+      dead_cause_ = fmt::format("connection lost: no acknowledgement from the broker for {:.1f} s (keep-alive {} s)",
+                                static_cast<double>(silent->count()) / 1000.0, cfg_.keepalive_s);
+      log_->warn("{}; reconnecting", dead_cause_);
+      dead_link_ = true;
+      if (stats_.state == LinkState::kConnected) stats_.state = LinkState::kDisconnected;
+      return true;
+    }
+    auto step = period;
+    if (limit.count() > 0) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      step = std::min(step, left);
+    }
+    cv_.wait_for(lk, step, [&] { return linkWoken(); });
+  }
+}
+
+void PahoUplink::Impl::dropDeadLink(std::unique_lock<std::mutex>& lk) {
+  // The watchdog gave up on a link Paho still thinks is up: hand back what
+  // is in flight (it stays in the queue and is sent again), drop Paho's
+  // client, and let the connector reconnect like after a lost link.
+  // Not disconnect(): Paho C queues a DISCONNECT behind the publishes that
+  // wait for the full socket, so it would run only later and close the next
+  // session. Destroying the client closes the socket at once; the broker
+  // keeps our session and the next attempt makes a new client.
+  dead_link_ = false;
+  linkDown(lk, dead_cause_);
+  lk.unlock();
+  {
+    std::lock_guard client_lock(client_mu_);  // send() may be publishing on the loop thread
+    client_.reset();
+  }
+  lk.lock();
+  zombies_.clear();  // their completions died with the client
 }
 
 }  // namespace tgw::uplink

@@ -17,6 +17,7 @@
 #include "uplink/paho/backoff.hpp"
 #include "uplink/paho/broker_url.hpp"
 #include "uplink/paho/ca_bundle.hpp"
+#include "uplink/paho/link_watchdog.hpp"
 #include "uplink/paho/paho_uplink.hpp"
 
 namespace tgw::uplink {
@@ -55,6 +56,15 @@ class PahoUplink::Impl : public std::enable_shared_from_this<PahoUplink::Impl> {
   // `next`: the endpoint tried at once instead of backing off.
   void noteFailure(const Error& error, std::chrono::milliseconds delay, const std::string& next = {});
   void linkDown(std::unique_lock<std::mutex>& lk, const std::string& reason);
+  // mu_ held, connector thread, while connected: wait up to `limit` (0 =
+  // until woken) for a stop, reconnect or lost-link request, checking the
+  // dead-link watchdog every checkPeriod(). True when woken (dead_link_ set
+  // by the watchdog counts), false when `limit` passed.
+  bool superviseLink(std::unique_lock<std::mutex>& lk, std::chrono::milliseconds limit);
+  // mu_ held (released meanwhile), connector thread: act on dead_link_.
+  void dropDeadLink(std::unique_lock<std::mutex>& lk);
+  // mu_ held: the link woke up the connector (stop, lost, dead, reconnect).
+  [[nodiscard]] bool linkWoken() const { return stop_requested_ || link_lost_ || dead_link_ || reconnect_requested_; }
   std::vector<Message> statusMessages(bool online, std::string_view reason) noexcept;
   void publishAndWait(const std::vector<Message>& msgs, std::chrono::milliseconds timeout);
   void ensureClient();
@@ -73,6 +83,7 @@ class PahoUplink::Impl : public std::enable_shared_from_this<PahoUplink::Impl> {
 
   struct InFlight {
     std::uint64_t token = 0;
+    int qos = 0;
   };
 
   EventLoop& loop_;
@@ -116,6 +127,9 @@ class PahoUplink::Impl : public std::enable_shared_from_this<PahoUplink::Impl> {
   bool reconnect_requested_ = false;
   bool link_lost_ = false;
   std::string lost_cause_;
+  LinkWatchdog watchdog_;   // fed by send() and Paho's callbacks, checked by the connector
+  bool dead_link_ = false;  // the watchdog declared the link dead (Paho still thinks it is up)
+  std::string dead_cause_;
   std::vector<TopicSubscription> subscriptions_;
   std::unordered_map<std::uint64_t, InFlight> inflight_;  // Paho context id -> our send
   std::unordered_set<std::uint64_t> tokens_;              // caller tokens in flight
