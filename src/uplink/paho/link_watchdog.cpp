@@ -16,9 +16,13 @@ void LinkWatchdog::sent() {
   if (!busy_since_) busy_since_ = clock_.monotonic();
 }
 
-void LinkWatchdog::heard() { last_heard_ = clock_.monotonic(); }
+void LinkWatchdog::heard() {
+  last_heard_ = clock_.monotonic();
+}
 
-void LinkWatchdog::idle() { busy_since_.reset(); }
+void LinkWatchdog::idle() {
+  busy_since_.reset();
+}
 
 std::optional<std::chrono::milliseconds> LinkWatchdog::expired() const {
   if (limit_.count() <= 0 || !busy_since_) return std::nullopt;

@@ -1,10 +1,12 @@
 // The daemon runs in its own network namespace and reaches the broker over a
 // veth pair made by the test. A silent partition (every packet dropped both
-// ways) must be detected by the keep-alive, the link must come back quickly
-// after the partition heals, and random loss and a slow/delayed link must
-// not lose anything.
+// ways) must be detected within 1.5 x keep-alive (PahoUplink's dead-link
+// watchdog), the link must come back quickly after the partition heals, and
+// random loss and added delay at packet level (the link emulator, our
+// stand-in for tc netem) must not lose anything.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "rig.hpp"
@@ -14,6 +16,35 @@ namespace {
 
 double msSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// "gateway->broker 1234 packets, 19.8 % lost, delay mean 201 ms (181-223); broker->gateway ..."
+std::string applied(const std::string& summary_json) {
+  const auto j = nlohmann::json::parse(summary_json, nullptr, false);
+  if (j.is_discarded() || !j.contains("a_to_b")) return "no summary from the link emulator";
+  auto one = [](const char* name, const nlohmann::json& d) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "%s %llu packets, %.1f %% lost, delay mean %.0f ms (%.0f-%.0f)", name,
+                  d["packets"].get<unsigned long long>(), d["loss_pct"].get<double>(),
+                  d["delay_ms_mean"].get<double>(), d["delay_ms_min"].get<double>(), d["delay_ms_max"].get<double>());
+    return std::string(buf);
+  };
+  // a = the host side (broker), b = the namespace (gateway).
+  return one("gateway->broker", j["b_to_a"]) + "; " + one("broker->gateway", j["a_to_b"]);
+}
+
+// Both directions carried traffic and lost roughly what was asked.
+void expectApplied(const std::string& summary_json, double loss_pct, double delay_ms) {
+  const auto j = nlohmann::json::parse(summary_json, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << summary_json;
+  for (const char* dir : {"a_to_b", "b_to_a"}) {
+    const auto& d = j[dir];
+    EXPECT_GT(d["packets"].get<std::uint64_t>(), 20U) << dir << ": " << summary_json;
+    EXPECT_NEAR(d["loss_pct"].get<double>(), loss_pct, loss_pct / 2 + 2) << dir << ": " << summary_json;
+    if (d["forwarded"].get<std::uint64_t>() > 0) {
+      EXPECT_GE(d["delay_ms_min"].get<double>(), delay_ms * 0.9 - 1) << dir;
+    }
+  }
 }
 
 TEST(FaultNetwork, PartitionDetectedByKeepAliveAndHealedQuicklyAndLossyLinkLosesNothing) {
@@ -42,8 +73,8 @@ TEST(FaultNetwork, PartitionDetectedByKeepAliveAndHealedQuicklyAndLossyLinkLoses
     ASSERT_TRUE(test::waitFor([&] { return auditor.count() >= seen + 5; }, 20s)) << gw.log();
     // Drop: nothing gets through and nobody is told.
     const int lost_before = gw.countLog("connection lost");
+    const auto t0 = std::chrono::steady_clock::now();  // before the nft rules: an upper bound
     ns.partition();
-    const auto t0 = std::chrono::steady_clock::now();
     ASSERT_TRUE(test::waitFor([&] { return gw.countLog("connection lost") > lost_before; }, 30s))
         << "dead link never detected\n" << gw.log();
     const double detect = msSince(t0);
@@ -62,35 +93,37 @@ TEST(FaultNetwork, PartitionDetectedByKeepAliveAndHealedQuicklyAndLossyLinkLoses
     worst_detect = std::max(worst_detect, detect);
     worst_heal = std::max(worst_heal, heal);
   }
-  // Random loss both ways, then a delayed / slow link, under load.
-  ASSERT_TRUE(ns.loss(20));
+  // Packet-level faults through the link emulator, under load: heavy random
+  // loss both ways, then added delay with jitter and some loss.
+  const int lost_before_emulation = gw.countLog("connection lost");
+  ASSERT_TRUE(ns.emulate(0, 0, 20)) << ns.emulatorLog();
   std::this_thread::sleep_for(longRun() ? 30s : 4s);
-  ns.heal();
-  const std::string kind = ns.delay(200);
+  const std::string lossy = ns.stopEmulator();
+  ASSERT_TRUE(ns.emulate(200, 20, 5)) << ns.emulatorLog();
   std::this_thread::sleep_for(longRun() ? 30s : 4s);
-  ns.heal();
+  const std::string delayed = ns.stopEmulator();
+  report("link emulator, 20 % loss asked: " + applied(lossy));
+  report("link emulator, 200 +- 20 ms delay and 5 % loss asked: " + applied(delayed));
+  // Not asserted: a lossy link may legitimately stall past the keep-alive.
+  report("connections lost during the emulated phases: " +
+         std::to_string(gw.countLog("connection lost") - lost_before_emulation));
+  expectApplied(lossy, 20, 0);
+  expectApplied(delayed, 5, 180);
   ASSERT_TRUE(gw.running()) << gw.log();
 
   const auto result = gw.audit(auditor, 3000ms);
   report("partition: worst detection " + std::to_string(static_cast<int>(worst_detect)) + " ms, worst reconnect " +
-         std::to_string(static_cast<int>(worst_heal)) + " ms; 20 % loss and " +
-         (kind.empty() ? std::string("no delay (neither netem nor tbf)") : kind + " 200 ms delay") +
-         " for a while; audit: " + result.summary());
+         std::to_string(static_cast<int>(worst_heal)) + " ms; then 20 % loss and 200 ms delay + 5 % loss at packet "
+         "level; audit: " + result.summary());
   EXPECT_TRUE(result.gaps.empty()) << result.summary();
   EXPECT_EQ(result.drops, 0U) << gw.queueStats();
-  // Behaviour bounds, with a margin for a loaded 2-core machine (and ASan).
+  // Behaviour bounds (issue 10: reconnect <= 2 s after the heal, dead link
+  // found within 1.5 x keep-alive), each with a margin for a loaded 2-core
+  // machine running ASan builds: +1 s for the reconnect (a connect attempt
+  // into the partition has to time out first), +500 ms for the detection
+  // (the watchdog checks every 250 ms; the daemon and nft may be descheduled).
   EXPECT_LE(worst_heal, 2000.0 + 1000.0);
-  // Issue 10 asks for detection within 1.5 x keep-alive. Paho alone does not
-  // get there under load: its PINGREQ waits behind the publishes queued in
-  // the unacknowledged socket buffer, so detection takes 2.5-4 x keep-alive
-  // (measured). Until PahoUplink has a watchdog of its own (no PUBACK and no
-  // packet for 1.5 x keep-alive -> reconnect), this asserts only that the dead
-  // link is detected in bounded time and prints the comparison.
-  EXPECT_LE(worst_detect, kKeepAlive * 4000.0 + 2000.0);
-  if (worst_detect > kKeepAlive * 1500.0) {
-    report("NOT MET: dead-link detection " + std::to_string(static_cast<int>(worst_detect)) + " ms > 1.5 x keep-alive (" +
-           std::to_string(kKeepAlive * 1500) + " ms)");
-  }
+  EXPECT_LE(worst_detect, kKeepAlive * 1500.0 + 500.0) << gw.log();
 }
 
 }  // namespace

@@ -93,6 +93,12 @@ void sweepStale() {
   for (std::sregex_iterator it(out.begin(), out.end(), veth_re), end; it != end; ++it) {
     if (!pidAlive(std::stol((*it)[2]))) sh("ip link del " + (*it)[1].str() + " 2>/dev/null");
   }
+  // Link emulator TUN devices "te<pid>a<k>" (they die with the emulator,
+  // which dies with the test; this only catches the unexpected).
+  std::regex tun_re(R"(\b(te(\d+)a\d+):)");
+  for (std::sregex_iterator it(out.begin(), out.end(), tun_re), end; it != end; ++it) {
+    if (!pidAlive(std::stol((*it)[2]))) sh("ip link del " + (*it)[1].str() + " 2>/dev/null");
+  }
   // tmpfs mounts below /tmp/tgw-test-*/tgwrel<pid>-*
   std::ifstream mounts("/proc/mounts");
   std::string line;
@@ -355,6 +361,8 @@ NetNs::NetNs() {
   name_ = "tgwrel" + pid + "n" + std::to_string(k);
   veth_host_ = "tr" + pid + "h" + std::to_string(k);
   veth_ns_ = "tr" + pid + "g" + std::to_string(k);
+  tun_host_ = "te" + pid + "a" + std::to_string(k);
+  tun_ns_ = "te" + pid + "b" + std::to_string(k);
   host_ip_ = "10.77." + std::to_string(k) + ".1";
   ns_ip_ = "10.77." + std::to_string(k) + ".2";
   std::string add_out;
@@ -375,7 +383,7 @@ NetNs::NetNs() {
 }
 
 NetNs::~NetNs() {
-  heal();
+  heal();  // also ends the link emulator: it lives in the namespace
   sh("ip link del " + veth_host_ + " 2>/dev/null");
   sh("ip netns del " + name_ + " 2>/dev/null");
 }
@@ -403,22 +411,9 @@ bool NetNs::loss(int percent) {
          sh(t + "add rule netdev tgwrel in" + rule) && sh(t + "add rule netdev tgwrel out" + rule);
 }
 
-std::string NetNs::delay(int ms) {
-  const std::string ns = "ip netns exec " + name_ + " ";
-  if (sh(ns + "tc qdisc add dev " + veth_ns_ + " root netem delay " + std::to_string(ms) + "ms 2>/dev/null") &&
-      sh("tc qdisc add dev " + veth_host_ + " root netem delay " + std::to_string(ms) + "ms 2>/dev/null")) {
-    return "netem";
-  }
-  // No netem in this kernel: a slow link instead (256 kbit/s, up to `ms` of queueing).
-  const std::string tbf = " root tbf rate 256kbit burst 4kb latency " + std::to_string(ms) + "ms";
-  if (sh(ns + "tc qdisc add dev " + veth_ns_ + tbf) && sh("tc qdisc add dev " + veth_host_ + tbf)) return "tbf";
-  return "";
-}
-
 void NetNs::heal() {
+  stopEmulator();
   sh("ip netns exec " + name_ + " nft delete table netdev tgwrel 2>/dev/null");
-  sh("ip netns exec " + name_ + " tc qdisc del dev " + veth_ns_ + " root 2>/dev/null");
-  sh("tc qdisc del dev " + veth_host_ + " root 2>/dev/null");
 }
 
 // ---------------------------------------------------------------- SmallFs

@@ -133,8 +133,12 @@ class Gateway {
 
 // A network namespace with a veth pair: "host" end in the root namespace
 // (10.77.<n>.1), "gateway" end inside (10.77.<n>.2). Faults are nftables
-// rules inside the namespace (drop, random loss) and, if the kernel has it,
-// netem delay; otherwise a tbf rate limit stands in for a slow link.
+// rules inside the namespace (drop, random loss) and, for delay + loss at
+// packet level, the link emulator (link_emulator.cpp; this kernel has no
+// netem): two TUN devices, one on each side, with /32 routes that send the
+// 10.77.<n>.1 <-> .2 traffic through them instead of the veth. The TUN
+// devices belong to the emulator process: when it exits they and their
+// routes are gone and the traffic is back on the veth.
 class NetNs {
  public:
   NetNs();
@@ -148,13 +152,20 @@ class NetNs {
   void partition();          // drop every packet in and out (silently)
   void heal();               // remove every fault
   bool loss(int percent);    // random drop both ways
-  // Added delay: netem if available (returns "netem"), else a tbf rate limit
-  // (returns "tbf"), "" if neither could be set.
-  std::string delay(int ms);
+  // Route the traffic through the link emulator: each packet delayed by
+  // delay_ms +- jitter_ms (uniform, order kept) and dropped with probability
+  // loss_pct, both ways. False (and why in emulatorLog()) if it cannot start.
+  bool emulate(int delay_ms, int jitter_ms, double loss_pct);
+  // Stop the emulator (traffic back on the veth); its JSON summary of what
+  // was applied per direction ("" if none ran). heal() calls this too.
+  std::string stopEmulator();
+  [[nodiscard]] std::string emulatorLog() const { return emulator_.output(); }
 
  private:
   bool sh(const std::string& cmd);
-  std::string name_, veth_host_, veth_ns_, host_ip_, ns_ip_;
+  std::string name_, veth_host_, veth_ns_, host_ip_, ns_ip_, tun_host_, tun_ns_;
+  test::Process emulator_;
+  bool emulating_ = false;
   bool ok_ = false;
   std::string error_;
 };
