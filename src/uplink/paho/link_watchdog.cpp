@@ -10,6 +10,7 @@ LinkWatchdog::LinkWatchdog(const Clock& clock, int keepalive_s)
 void LinkWatchdog::connected() {
   last_heard_ = clock_.monotonic();
   busy_since_.reset();
+  probe_sent_at_.reset();
 }
 
 void LinkWatchdog::sent() {
@@ -24,9 +25,27 @@ void LinkWatchdog::idle() {
   busy_since_.reset();
 }
 
+bool LinkWatchdog::probeDue() const {
+  return limit_.count() > 0 && !probe_sent_at_ && clock_.monotonic() - last_heard_ >= limit_ / 3;
+}
+
+void LinkWatchdog::probeSent() {
+  probe_sent_at_ = clock_.monotonic();
+}
+
+void LinkWatchdog::probeDone(bool answered) {
+  probe_sent_at_.reset();
+  if (answered) heard();
+}
+
 std::optional<std::chrono::milliseconds> LinkWatchdog::expired() const {
-  if (limit_.count() <= 0 || !busy_since_) return std::nullopt;
-  const auto since = std::max(*busy_since_, last_heard_);
+  if (limit_.count() <= 0) return std::nullopt;
+  // Waiting for the broker since the older of: the first publish in flight,
+  // the probe.
+  std::optional<MonoTime> waiting = busy_since_;
+  if (probe_sent_at_ && (!waiting || *probe_sent_at_ < *waiting)) waiting = probe_sent_at_;
+  if (!waiting) return std::nullopt;
+  const auto since = std::max(*waiting, last_heard_);
   const auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.monotonic() - since);
   if (silent < limit_) return std::nullopt;
   return silent;
@@ -34,11 +53,6 @@ std::optional<std::chrono::milliseconds> LinkWatchdog::expired() const {
 
 std::chrono::milliseconds LinkWatchdog::checkPeriod() const noexcept {
   return std::clamp(limit_ / 8, std::chrono::milliseconds(50), std::chrono::milliseconds(250));
-}
-
-int LinkWatchdog::pahoKeepAlive(int keepalive_s) noexcept {
-  if (keepalive_s <= 0) return 0;
-  return std::max(1, keepalive_s / 2);
 }
 
 }  // namespace tgw::uplink

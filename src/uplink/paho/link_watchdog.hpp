@@ -5,12 +5,15 @@
 // load a silently dead link (partition, NAT state dropped) is noticed only
 // when the kernel gives up on TCP retransmissions, and when idle its own
 // check takes up to 2 x keep-alive (ping after a keep-alive of silence, then
-// a keep-alive waiting for PINGRESP). Two measures bring detection within
-// 1.5 x keep-alive:
+// a keep-alive waiting for PINGRESP, both on a 1 s cycle). Paho's PINGRESP
+// is not visible to us, so the watchdog uses answers it can see:
 //  - busy link: publishes in flight and nothing heard from the broker (no
-//    PUBACK/PUBCOMP, no inbound message) for one keep-alive -> dead;
-//  - idle link: Paho gets half the configured keep-alive (pahoKeepAlive()),
-//    so it pings after KA/2 of silence and gives up KA/2 later.
+//    PUBACK/PUBCOMP, no inbound message, no probe answer) for one
+//    keep-alive -> dead;
+//  - quiet link: nothing heard for a third of the keep-alive -> probeDue():
+//    the owner sends a probe the broker must answer (an UNSUBSCRIBE of a
+//    topic we never subscribed: UNSUBACK, no message to anyone); unanswered
+//    for one keep-alive -> dead. Worst case: KA/3 + KA + one check period.
 //
 // Pure logic on an injected Clock; the owner serialises the calls (PahoUplink
 // holds its mutex) and acts on expired().
@@ -39,6 +42,14 @@ class LinkWatchdog {
   // Nothing is in flight any more (all completed, or handed back).
   void idle();
 
+  // Nothing heard for a third of the keep-alive and no probe out.
+  [[nodiscard]] bool probeDue() const;
+  void probeSent();
+  // The probe completed: `answered` if the broker replied (heard), else it
+  // failed locally (not sent; the next check may send another).
+  void probeDone(bool answered);
+  [[nodiscard]] bool probing() const noexcept { return probe_sent_at_.has_value(); }
+
   // How long the broker has been silent while we waited for it, if that is
   // at least one keep-alive (the link is to be declared dead); else nullopt.
   [[nodiscard]] std::optional<std::chrono::milliseconds> expired() const;
@@ -48,17 +59,12 @@ class LinkWatchdog {
   // between 50 and 250 ms).
   [[nodiscard]] std::chrono::milliseconds checkPeriod() const noexcept;
 
-  // The keep-alive handed to Paho for a configured keep-alive: half of it
-  // (at least 1 s; 0 stays 0 = off). Paho then pings after KA/2 of silence
-  // and closes KA/2 after an unanswered ping: an idle dead link is found
-  // within ~KA plus Paho's 1 s check granularity.
-  [[nodiscard]] static int pahoKeepAlive(int keepalive_s) noexcept;
-
  private:
   const Clock& clock_;
   std::chrono::milliseconds limit_;
   MonoTime last_heard_{};
   std::optional<MonoTime> busy_since_;
+  std::optional<MonoTime> probe_sent_at_;
 };
 
 }  // namespace tgw::uplink

@@ -49,9 +49,7 @@ Expected<void> PahoUplink::Impl::prepareAttempt(mqtt::connect_options& opts) {
     opts.set_mqtt_version(MQTTVERSION_3_1_1);
     opts.set_clean_session(cfg_.clean_session);
   }
-  // Half the configured keep-alive: an idle dead link is found within ~KA
-  // instead of up to 2 x KA (LinkWatchdog::pahoKeepAlive, docs/uplink.md).
-  opts.set_keep_alive_interval(LinkWatchdog::pahoKeepAlive(cfg_.keepalive_s));
+  opts.set_keep_alive_interval(cfg_.keepalive_s);
   opts.set_connect_timeout(cfg_.connect_timeout_s);
   opts.set_automatic_reconnect(false);
   opts.set_max_inflight(cfg_.max_inflight);

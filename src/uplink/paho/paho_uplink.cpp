@@ -125,7 +125,8 @@ std::size_t PahoUplink::Impl::freeWindow() const {
   const long ours = cfg_.inflight_window - used;
   // Paho's window also holds messages handed back after a link drop that
   // Paho still retransmits: never let Paho's own window fill up.
-  const long paho = cfg_.max_inflight - 1 - used - static_cast<long>(zombies_.size());
+  // The watchdog's probe (an UNSUBSCRIBE) takes a slot of Paho's window too.
+  const long paho = cfg_.max_inflight - 1 - used - static_cast<long>(zombies_.size()) - (watchdog_.probing() ? 1 : 0);
   return static_cast<std::size_t>(std::max(0L, std::min(ours, paho)));
 }
 
@@ -139,7 +140,8 @@ bool PahoUplink::Impl::send(std::uint64_t token, const Message& message) {
     std::unique_lock lk(mu_);
     if (stats_.state != LinkState::kConnected || tokens_.contains(token)) return false;
     const auto used = static_cast<long>(inflight_.size());
-    if (used >= cfg_.inflight_window || used + static_cast<long>(zombies_.size()) >= cfg_.max_inflight - 1) return false;
+    const long paho_used = used + static_cast<long>(zombies_.size()) + (watchdog_.probing() ? 1 : 0);
+    if (used >= cfg_.inflight_window || paho_used >= cfg_.max_inflight - 1) return false;
     ctx = next_ctx_++;
     inflight_.emplace(ctx, InFlight{token, message.qos});
     tokens_.insert(token);
@@ -314,6 +316,14 @@ bool PahoUplink::Impl::superviseLink(std::unique_lock<std::mutex>& lk, std::chro
   const auto period = watchdog_.checkPeriod();
   for (;;) {
     if (linkWoken()) return true;
+    if (watchdog_.probeDue()) {
+      // Quiet for a third of the keep-alive: ask the broker for an answer.
+      watchdog_.probeSent();
+      lk.unlock();  // Paho's send thread calls our callbacks (which take mu_) holding its own mutex
+      sendProbe();
+      lk.lock();
+      continue;
+    }
     if (const auto silent = watchdog_.expired()) {
       dead_cause_ = fmt::format("connection lost: no acknowledgement from the broker for {:.1f} s (keep-alive {} s)",
                                 static_cast<double>(silent->count()) / 1000.0, cfg_.keepalive_s);
@@ -349,6 +359,39 @@ void PahoUplink::Impl::dropDeadLink(std::unique_lock<std::mutex>& lk) {
   }
   lk.lock();
   zombies_.clear();  // their completions died with the client
+}
+
+namespace {
+// Never subscribed: unsubscribing from it changes nothing, delivers nothing,
+// and needs no ACL entry; the broker must still answer with UNSUBACK.
+constexpr const char* kProbeTopic = "tgw/link-probe";
+}  // namespace
+
+void PahoUplink::Impl::sendProbe() {
+  try {
+    std::lock_guard client_lock(client_mu_);
+    if (!client_) throw mqtt::exception(-1, "no client");
+    client_->unsubscribe(kProbeTopic, nullptr, probe_listener_);
+  } catch (const mqtt::exception& e) {
+    log_->debug("link probe not sent: {}", e.what());
+    std::lock_guard lk(mu_);
+    watchdog_.probeDone(false);
+  }
+}
+
+void PahoUplink::Impl::ProbeListener::on_success(const mqtt::token& /*tok*/) { impl_.onProbeDone(true); }
+
+void PahoUplink::Impl::ProbeListener::on_failure(const mqtt::token& tok) {
+  // A reason code from the broker (MQTT 5 UNSUBACK >= 0x80) is still an answer.
+  impl_.onProbeDone(tok.get_reason_code() >= 0x80);
+}
+
+void PahoUplink::Impl::onProbeDone(bool answered) noexcept {
+  try {
+    std::lock_guard lk(mu_);
+    watchdog_.probeDone(answered);
+  } catch (...) {
+  }
 }
 
 }  // namespace tgw::uplink

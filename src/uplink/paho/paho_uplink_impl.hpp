@@ -42,6 +42,7 @@ class PahoUplink::Impl : public std::enable_shared_from_this<PahoUplink::Impl> {
   void onPublishDone(std::uint64_t ctx, bool ok, const std::string& reason) noexcept;
   void onConnectionLost(const std::string& cause) noexcept;
   void onMessageArrived(const mqtt::const_message_ptr& msg) noexcept;
+  void onProbeDone(bool answered) noexcept;
 
   // ---- connector thread (paho_connector.cpp)
   void connectorMain();
@@ -63,6 +64,9 @@ class PahoUplink::Impl : public std::enable_shared_from_this<PahoUplink::Impl> {
   bool superviseLink(std::unique_lock<std::mutex>& lk, std::chrono::milliseconds limit);
   // mu_ held (released meanwhile), connector thread: act on dead_link_.
   void dropDeadLink(std::unique_lock<std::mutex>& lk);
+  // mu_ NOT held, connector thread: the watchdog's probe (an UNSUBSCRIBE of
+  // kProbeTopic, answered by UNSUBACK).
+  void sendProbe();
   // mu_ held: the link woke up the connector (stop, lost, dead, reconnect).
   [[nodiscard]] bool linkWoken() const { return stop_requested_ || link_lost_ || dead_link_ || reconnect_requested_; }
   std::vector<Message> statusMessages(bool online, std::string_view reason) noexcept;
@@ -109,6 +113,16 @@ class PahoUplink::Impl : public std::enable_shared_from_this<PahoUplink::Impl> {
     Impl& impl_;
   };
   PublishListener publish_listener_{*this};
+  class ProbeListener : public mqtt::iaction_listener {
+   public:
+    explicit ProbeListener(Impl& impl) : impl_(impl) {}
+    void on_success(const mqtt::token& tok) override;
+    void on_failure(const mqtt::token& tok) override;
+
+   private:
+    Impl& impl_;
+  };
+  ProbeListener probe_listener_{*this};
   CaBundle ca_bundle_;  // connector thread: the trust store of the current attempt
   std::unique_ptr<mqtt::connect_options> connect_opts_;                 // connector thread
   std::vector<std::unique_ptr<mqtt::connect_options>> abandoned_opts_;  // connector thread

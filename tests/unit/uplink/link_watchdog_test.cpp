@@ -20,7 +20,7 @@ class FakeClock final : public Clock {
   std::chrono::milliseconds t_{1'000'000};
 };
 
-TEST(LinkWatchdog, IdleLinkIsNeverDeclaredDead) {
+TEST(LinkWatchdog, IdleLinkWithoutProbeIsNeverDeclaredDead) {
   FakeClock clock;
   LinkWatchdog w(clock, 2);
   w.connected();
@@ -133,14 +133,107 @@ TEST(LinkWatchdog, CheckPeriodIsAnEighthOfTheKeepAliveWithinBounds) {
   EXPECT_EQ(LinkWatchdog(clock, 0).checkPeriod(), 50ms);
 }
 
-TEST(LinkWatchdog, PahoGetsHalfTheKeepAlive) {
-  EXPECT_EQ(LinkWatchdog::pahoKeepAlive(0), 0);
-  EXPECT_EQ(LinkWatchdog::pahoKeepAlive(-5), 0);
-  EXPECT_EQ(LinkWatchdog::pahoKeepAlive(1), 1);
-  EXPECT_EQ(LinkWatchdog::pahoKeepAlive(2), 1);
-  EXPECT_EQ(LinkWatchdog::pahoKeepAlive(3), 1);
-  EXPECT_EQ(LinkWatchdog::pahoKeepAlive(60), 30);
-  EXPECT_EQ(LinkWatchdog::pahoKeepAlive(61), 30);
+TEST(LinkWatchdog, QuietLinkIsProbedAfterAThirdOfTheKeepAlive) {
+  FakeClock clock;
+  LinkWatchdog w(clock, 3);
+  w.connected();
+  clock.advance(999ms);
+  EXPECT_FALSE(w.probeDue());
+  clock.advance(1ms);
+  ASSERT_TRUE(w.probeDue());
+  w.probeSent();
+  EXPECT_TRUE(w.probing());
+  EXPECT_FALSE(w.probeDue()) << "one probe at a time";
+  clock.advance(2999ms);
+  EXPECT_FALSE(w.expired());
+  clock.advance(1ms);
+  ASSERT_TRUE(w.expired()) << "probe unanswered for one keep-alive";
+  EXPECT_EQ(*w.expired(), 3000ms);
+}
+
+TEST(LinkWatchdog, AnsweredProbeKeepsAQuietLinkAlive) {
+  FakeClock clock;
+  LinkWatchdog w(clock, 2);
+  w.connected();
+  for (int i = 0; i < 100; ++i) {
+    clock.advance(700ms);
+    ASSERT_TRUE(w.probeDue()) << i;
+    w.probeSent();
+    clock.advance(30ms);
+    w.probeDone(true);  // UNSUBACK
+    EXPECT_FALSE(w.probing());
+    EXPECT_FALSE(w.expired()) << i;
+    EXPECT_FALSE(w.probeDue()) << i;
+  }
+}
+
+TEST(LinkWatchdog, ProbeThatWasNotSentIsNotAnAnswer) {
+  FakeClock clock;
+  LinkWatchdog w(clock, 2);
+  w.connected();
+  clock.advance(1s);
+  w.probeSent();
+  w.probeDone(false);  // Paho refused it locally
+  EXPECT_FALSE(w.probing());
+  EXPECT_TRUE(w.probeDue()) << "still nothing heard: probe again";
+}
+
+TEST(LinkWatchdog, ProbeAndPublishesWaitFromTheOlderOfThem) {
+  FakeClock clock;
+  LinkWatchdog w(clock, 2);
+  w.connected();
+  clock.advance(1s);
+  w.probeSent();
+  clock.advance(1s);
+  w.sent();  // a publish goes out while the probe is unanswered
+  clock.advance(1s);
+  ASSERT_TRUE(w.expired()) << "the probe has waited one keep-alive";
+  EXPECT_EQ(*w.expired(), 2000ms);
+}
+
+// The owner's loop (check every checkPeriod(), probe when due) on a link
+// that dies at various moments: a quiet dead link is declared dead within
+// 1.5 x keep-alive, and so is a busy one.
+TEST(LinkWatchdog, DeadLinkFoundWithinOneAndAHalfKeepAlives) {
+  for (const int ka : {1, 2, 5, 60}) {
+    for (const bool busy : {false, true}) {
+      for (int offset_ms = 0; offset_ms < 1000; offset_ms += 37) {
+        FakeClock clock;
+        LinkWatchdog w(clock, ka);
+        w.connected();
+        const auto period = w.checkPeriod();
+        // Healthy for a while: answers come back 20 ms after each probe / publish.
+        auto run_healthy = [&](std::chrono::milliseconds d) {
+          for (auto t = 0ms; t < d; t += period) {
+            clock.advance(period);
+            if (busy) {
+              w.sent();
+              w.heard();
+            } else if (w.probeDue()) {
+              w.probeSent();
+              w.probeDone(true);
+            }
+          }
+        };
+        run_healthy(std::chrono::seconds(3 * ka));
+        clock.advance(std::chrono::milliseconds(offset_ms) % period);
+        const auto died = clock.monotonic();  // from now on nothing is answered
+        if (busy) w.sent();
+        std::chrono::milliseconds found{-1};
+        for (int step = 0; step < 10'000; ++step) {
+          clock.advance(period);
+          if (busy) w.sent();
+          if (w.probeDue()) w.probeSent();
+          if (w.expired()) {
+            found = std::chrono::duration_cast<std::chrono::milliseconds>(clock.monotonic() - died);
+            break;
+          }
+        }
+        ASSERT_GE(found.count(), 0) << "ka " << ka;
+        EXPECT_LE(found, std::chrono::milliseconds(ka * 1500)) << "ka " << ka << " busy " << busy;
+      }
+    }
+  }
 }
 
 }  // namespace
