@@ -102,7 +102,10 @@ Expected<WsProbeResult> probeWebSocket(const WsProbeOptions& o) {
   std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard(res, ::freeaddrinfo);
   Fd sock;
   sock.fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval tv{o.timeout.count() / 1000, static_cast<long>((o.timeout.count() % 1000) * 1000)};
+  // time_t and suseconds_t are 32 bits on armhf: explicit casts, no narrowing.
+  timeval tv{};
+  tv.tv_sec = static_cast<decltype(tv.tv_sec)>(o.timeout.count() / 1000);
+  tv.tv_usec = static_cast<decltype(tv.tv_usec)>((o.timeout.count() % 1000) * 1000);
   ::setsockopt(sock.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(sock.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   if (sock.fd < 0 || ::connect(sock.fd, res->ai_addr, res->ai_addrlen) != 0) {
