@@ -6,9 +6,12 @@
 // Usage: command_bench [round_trips] [sustained_commands]
 // Knobs (environment): BENCH_SYNC=normal (ledger synchronous, default full),
 // BENCH_COMMIT_MS=n (queue.commit_window_ms, default 5), BENCH_NAGLE=1 (keep
-// the broker's Nagle), BENCH_LOG=1 (print the daemon log and 3 timings),
+// Nagle on the broker's and the bench clients' sockets; the daemon always
+// switches it off on its own), BENCH_LOG=1 (print the daemon log and 3 timings),
 // BENCH_STRACE=file (run the daemon under strace).
+#include <fcntl.h>
 #include <mqtt/async_client.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -25,6 +28,7 @@
 #include "integration/command/fake_modem.hpp"
 #include "support/mosquitto.hpp"
 #include "support/support.hpp"
+#include "uplink/paho/tcp_nodelay.hpp"
 
 namespace {
 
@@ -78,6 +82,28 @@ class Receiver : public mqtt::callback {
   int errors_ = 0;
 };
 
+// What the durable path costs on this disk right now: 4 KiB written and
+// fdatasync'ed, in the state directory's file system. A command takes two
+// ledger fsyncs and the queue's commit of its answer.
+std::vector<double> fsyncTimes(const std::string& path, int n) {
+  std::vector<double> ms;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return ms;
+  std::string page(4096, 'x');
+  for (int i = 0; i < n; ++i) {
+    const auto t0 = SteadyClock::now();
+    if (::pwrite(fd, page.data(), page.size(), static_cast<off_t>(i % 64) * 4096) < 0) break;
+    ::fdatasync(fd);
+    ms.push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count());
+  }
+  ::close(fd);
+  return ms;
+}
+
+std::uint16_t brokerPort(const std::string& url) {
+  return static_cast<std::uint16_t>(std::atoi(url.substr(url.rfind(':') + 1).c_str()));
+}
+
 double pct(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
@@ -91,6 +117,9 @@ std::unique_ptr<mqtt::async_client> connect(const std::string& url, const std::s
   opts.set_clean_session(true);
   opts.set_max_inflight(64);
   c->connect(opts)->wait();
+  // The backend's side too (a back-to-back publish after its own PUBACK
+  // would otherwise wait for the broker's delayed ACK), unless BENCH_NAGLE.
+  if (!std::getenv("BENCH_NAGLE")) tgw::uplink::setNoDelayOnSocketsTo(brokerPort(url));
   c->subscribe(filter, 1)->wait();
   return c;
 }
@@ -136,7 +165,7 @@ commands:
   std::vector<std::string> args = {binaryPath("telemetry-gateway"), "run", "--config", cfg};
   if (const char* trace = std::getenv("BENCH_STRACE")) {
     args.insert(args.begin(),
-                {"strace", "-f", "-tt", "-e", "trace=writev,sendto,recvfrom,fsync,fdatasync,pwrite64", "-o", trace});
+                {"strace", "-f", "-tt", "-e", "trace=writev,write,read,sendto,recvfrom,fdatasync,setsockopt,epoll_wait", "-o", trace});
   }
   Process daemon(args, {}, dir.file("daemon.log"));
 
@@ -197,6 +226,7 @@ commands:
   }
   const double secs = std::chrono::duration<double>(SteadyClock::now() - s0).count();
 
+  const auto sync_ms = fsyncTimes(dir.file("fsync-probe"), round_trips);
   const double raw50 = pct(raw_ms, 0.5), raw99 = pct(raw_ms, 0.99);
   const double c50 = pct(cmd_ms, 0.5), c99 = pct(cmd_ms, 0.99);
   std::printf("command round trip (publish -> final response), %d one at a time, modem_at on a pty:\n", round_trips);
@@ -204,6 +234,11 @@ commands:
               c99 <= 10.0 ? "met" : "NOT met");
   std::printf("  baseline raw MQTT round trip (QoS 1, same broker)  p50 %7.2f ms   p99 %7.2f ms\n", raw50, raw99);
   std::printf("  ratio command/baseline   p50 %.1fx   p99 %.1fx\n", c50 / raw50, c99 / raw99);
+  if (!sync_ms.empty()) {
+    std::printf("  baseline fdatasync of 4 KiB in the state dir (same run)  p50 %7.2f ms   p99 %7.2f ms"
+                "   (a command waits for 3: ledger in, ledger out, queue commit)\n",
+                pct(sync_ms, 0.5), pct(sync_ms, 0.99));
+  }
   std::printf(
       "sustained: %d commands in %.2f s = %.0f commands/s (32 in flight), %d error answers, modem got %zu "
       "AT+CFUN=1\n",

@@ -241,9 +241,12 @@ void CommandEngine::execute(const Context& ctx, const config::CommandActionConfi
   auto log = log::get("command");
   const std::int64_t now = toUnixMs(clock_.now());
   const auto format = ctx.route.spec->format;
+  // Recorded (durably) as in progress before anything reaches the hardware:
+  // one write, so one fsync, on the way in. A row still in progress at start
+  // is answered "interrupted".
   LedgerEntry e{ctx.scope,
                 ctx.env.request_id,
-                "received",
+                "in_progress",
                 action.name,
                 ctx.route.response_topic,
                 std::string(formatName(format)),
@@ -269,10 +272,6 @@ void CommandEngine::execute(const Context& ctx, const config::CommandActionConfi
   f.rid_key = ctx.env.rid_key;
   if (format == ResponseFormat::kStaged) {
     respond(f.response_topic, responsePayload(format, f.rid, f.rid_key, {Stage::kAccepted, action.name, "", ""}, now));
-  }
-  if (auto ok = ledger_->setState(ctx.scope, ctx.env.request_id, "in_progress", now); !ok) {
-    ++stats_.ledger_errors;
-    log->error("{}", ok.error().message);
   }
   if (format == ResponseFormat::kStaged) {
     respond(f.response_topic,

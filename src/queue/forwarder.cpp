@@ -53,6 +53,7 @@ void Forwarder::shutdown() {
   drain_timer_.reset();
   sweep_timer_.reset();
   commit_armed_ = false;
+  commit_urgent_ = false;
   drain_armed_ = false;
   if (auto r = queue_.commit(); !r) log::get("queue")->error("final commit: {}", r.error().message);
 }
@@ -86,23 +87,29 @@ void Forwarder::submit(Message message) {
     queue_.recordDrop(DropReason::kNotPersisted, message);
     return;
   }
+  // A command's answer is awaited by someone: it does not wait out the commit
+  // window (responses are few; what is queued in the same loop turn, e.g. the
+  // "accepted" and "in_progress" stages, still shares one commit).
+  const bool urgent = message.cls == MessageClass::kResponse;
   if (!queue_.push(std::move(message))) return;  // counted and logged by the queue
   ++stats_.persisted;
   if (stopping_ || cfg_.commit_window_ms <= 0 || queue_.uncommitted() >= static_cast<std::size_t>(cfg_.commit_batch)) {
     doCommit();
   } else {
-    scheduleCommit();
+    scheduleCommit(urgent);
   }
 }
 
-void Forwarder::scheduleCommit() {
-  if (commit_armed_ || stopping_) return;
+void Forwarder::scheduleCommit(bool urgent) {
+  if (stopping_ || (commit_armed_ && (commit_urgent_ || !urgent))) return;
   commit_armed_ = true;
-  commit_timer_ = timer(std::chrono::milliseconds(cfg_.commit_window_ms), &Forwarder::doCommit);
+  commit_urgent_ = urgent;
+  commit_timer_ = timer(std::chrono::milliseconds(urgent ? 0 : cfg_.commit_window_ms), &Forwarder::doCommit);
 }
 
 void Forwarder::doCommit() {
   commit_armed_ = false;
+  commit_urgent_ = false;
   (void)queue_.commit();  // failures are logged and counted by the queue
   pump();
 }

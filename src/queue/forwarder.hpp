@@ -76,7 +76,8 @@ class Forwarder final : public MessageSink, public UplinkListener {
   };
 
   void doCommit();
-  void scheduleCommit();
+  // urgent: at the next loop turn instead of after commit_window_ms.
+  void scheduleCommit(bool urgent = false);
   void pump();
   bool takeToken();
   void armDrain();
@@ -99,6 +100,7 @@ class Forwarder final : public MessageSink, public UplinkListener {
   Registration drain_timer_;
   Registration sweep_timer_;
   bool commit_armed_ = false;
+  bool commit_urgent_ = false;  // the armed commit runs at the next loop turn
   bool drain_armed_ = false;
   bool connected_ = false;
   bool stopping_ = false;

@@ -1,6 +1,7 @@
 #include "sources/serial/serial_port.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -70,6 +71,20 @@ Expected<Fd> openPort(const PortSettings& s) {
                                    s.device));
     }
     return tl::unexpected(errnoError(err, fmt::format("serial {}: open", s.device)));
+  }
+  // One owner per port: a second daemon (or a stale one left running) on the
+  // same device would read half of the replies and steal the rest. flock is
+  // advisory: it stops another telemetry-gateway, pyserial (exclusive=True)
+  // and other programs that lock, not a plain `cat`.
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    if (err == EWOULDBLOCK) {
+      return makeError(Errc::kUnavailable,
+                       fmt::format("serial {}: in use by another process (it holds a lock on the port: another "
+                                   "telemetry-gateway, or a terminal program?); find it with `fuser -v {}`",
+                                   s.device, s.device));
+    }
+    return tl::unexpected(errnoError(err, fmt::format("serial {}: flock", s.device)));
   }
   termios tio{};
   if (::tcgetattr(fd.get(), &tio) != 0) {

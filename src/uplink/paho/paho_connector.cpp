@@ -7,6 +7,7 @@
 
 #include "uplink/paho/paho_uplink_impl.hpp"
 #include "uplink/paho/reason_codes.hpp"
+#include "uplink/paho/tcp_nodelay.hpp"
 #include "uplink/paho/tls_probe.hpp"
 #include "uplink/paho/ws_probe.hpp"
 
@@ -190,8 +191,12 @@ Expected<void> PahoUplink::Impl::connectOnce() {
     session_present = tok->get_connect_response().is_session_present();
   } catch (const mqtt::exception&) {
   }
+  // Paho leaves Nagle on; small packets (PUBACKs, command responses) would
+  // wait for delayed ACKs (see tcp_nodelay.hpp).
+  const int nodelay = setNoDelayOnSocketsTo(static_cast<std::uint16_t>(url_->port));
   log_->info("connected to {} as '{}' (MQTT {}, session {})", url_->display(), cfg_.client_id, cfg_.protocol,
              session_present ? "resumed" : "new");
+  if (nodelay == 0) log_->debug("TCP_NODELAY: no socket to port {} found to set it on", url_->port);
   return afterConnect();
 }
 

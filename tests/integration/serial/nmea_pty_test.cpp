@@ -67,6 +67,24 @@ TEST(NmeaPty, MissingUnpluggedReplugged) {
   lt.call([&] { src.stop(); });
 }
 
+// Two owners of one port each get half of the replies (a stale daemon left
+// on a device path that a new pty reuses did exactly that): the second open
+// is refused with a message that says how to find the first owner.
+TEST(NmeaPty, ASecondOwnerOfThePortIsRefusedAndNamed) {
+  test::PtyPair pty;
+  const serial::PortSettings settings{pty.slavePath(), 9600, 8, 'N', 1};
+  auto first = serial::openPort(settings);
+  ASSERT_TRUE(first) << first.error().message;
+  auto second = serial::openPort(settings);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, Errc::kUnavailable);
+  EXPECT_NE(second.error().message.find("in use by another process"), std::string::npos) << second.error().message;
+  EXPECT_NE(second.error().message.find("fuser"), std::string::npos) << second.error().message;
+  first->reset();
+  auto third = serial::openPort(settings);
+  EXPECT_TRUE(third) << third.error().message;
+}
+
 TEST(NmeaPty, PermissionDeniedNamesTheDialoutGroup) {
   test::TempDir dir;
   const std::string path = dir.write("ttyLocked", "");
