@@ -99,6 +99,17 @@ void sweepStale() {
   for (std::sregex_iterator it(out.begin(), out.end(), tun_re), end; it != end; ++it) {
     if (!pidAlive(std::stol((*it)[2]))) sh("ip link del " + (*it)[1].str() + " 2>/dev/null");
   }
+  // Brokers of dead tests (mosquitto -c .../mosquitto-tgwrel<pid>.conf).
+  std::regex broker_re(R"(^mosquitto\0-c\0\S*/mosquitto-tgwrel(\d+)\.conf\0)");
+  std::error_code ec;
+  for (auto it = fs::directory_iterator("/proc", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const std::string pid = it->path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(it->path() / "cmdline", std::ios::binary);
+    const std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::smatch bm;
+    if (std::regex_search(cmd, bm, broker_re) && !pidAlive(std::stol(bm[1]))) ::kill(std::stoi(pid), SIGKILL);
+  }
   // tmpfs mounts below /tmp/tgw-test-*/tgwrel<pid>-*
   std::ifstream mounts("/proc/mounts");
   std::string line;
@@ -138,7 +149,10 @@ void Broker::start() {
   conf << "max_inflight_messages 0\nmax_queued_messages 0\nmax_queued_bytes 0\n";
   conf << "listener " << port_ << " 127.0.0.1\n";
   if (!extra_address_.empty()) conf << "listener " << port_ << " " << extra_address_ << "\n";
-  const std::string path = dir_.write("mosquitto.conf", conf.str());
+  // The config's name carries the test's pid: mosquitto drops root for its
+  // own user, which clears PR_SET_PDEATHSIG, so a broker can outlive a
+  // killed test; sweepStale() finds it by this name.
+  const std::string path = dir_.write("mosquitto-tgwrel" + std::to_string(::getpid()) + ".conf", conf.str());
   ++runs_;
   process_ = test::Process(withDeathSignal({"mosquitto", "-c", path}), {},
                            dir_.file("mosquitto-" + std::to_string(runs_) + ".log"));
