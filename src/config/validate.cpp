@@ -1,6 +1,8 @@
 // Checks across sections, and defaults derived from other sections.
 #include <fmt/format.h>
 
+#include <map>
+
 #include "config/sections.hpp"
 #include "tgw/config/catalog.hpp"
 #include "tgw/config/topics.hpp"
@@ -128,6 +130,46 @@ void checkExpandedTopics(Diagnostics& diag, const YAML::Node& root, std::string_
   }
 }
 
+// A serial port has one owner (it is locked when opened): two sources, or a
+// source and the modem uplink, on one device would each read part of what
+// the device says. Refused here, with both places named.
+std::string serialDevice(const SourceConfig& s) {
+  if (s.type == "nmea") return s.nmea.replay_file.empty() ? s.nmea.port.device : std::string();
+  if (s.type == "modem") return s.modem.port.device;
+  if (s.type == "modbus_rtu") return s.modbus.serial.device;
+  if (s.type == "slcan") return s.can.port;
+  return {};
+}
+
+void checkSerialOwners(Diagnostics& diag, const YAML::Node& root, const Config& cfg) {
+  std::map<std::string, std::string> owner;  // device -> "source 'x' (line n)"
+  const YAML::Node sources = nodeAt(root, {"sources"});
+  for (std::size_t i = 0; i < cfg.sources.size(); ++i) {
+    const auto& s = cfg.sources[i];
+    const std::string dev = serialDevice(s);
+    if (dev.empty()) continue;
+    const std::string who = fmt::format("source '{}' (line {})", s.name, s.line);
+    if (auto [it, fresh] = owner.emplace(dev, who); !fresh) {
+      const YAML::Node at = sources.IsSequence() && i < sources.size() ? YAML::Node(sources[i]) : sources;
+      diag.error(lineOf(at), columnOf(at), fmt::format("sources[{}]", i),
+                 fmt::format("device '{}' is also used by {}: a serial port has one owner (it is locked when "
+                             "opened); give each source its own port",
+                             dev, it->second));
+    }
+  }
+  const auto& m = cfg.uplink.modem;
+  if (m.enabled && !m.device.empty()) {
+    if (auto it = owner.find(m.device); it != owner.end()) {
+      const YAML::Node at = nodeAt(root, {"uplink", "modem", "device"});
+      diag.error(lineOf(at), columnOf(at), "uplink.modem.device",
+                 fmt::format("'{}' is also used by {}: a serial port has one owner (it is locked when opened); "
+                             "give the uplink the modem's other AT port (a SIM7080 has several, e.g. "
+                             "/dev/ttyUSB2 and /dev/ttyUSB3)",
+                             m.device, it->second));
+    }
+  }
+}
+
 }  // namespace
 
 void validate(Diagnostics& diag, const YAML::Node& root, Config& cfg) {
@@ -138,6 +180,7 @@ void validate(Diagnostics& diag, const YAML::Node& root, Config& cfg) {
   if (cfg.profiles.bess.device_id.empty()) cfg.profiles.bess.device_id = device;
 
   validateCommands(diag, root, cfg);
+  checkSerialOwners(diag, root, cfg);
   const auto& p = cfg.profiles;
   if (!p.dtg.enabled && !p.bess.enabled && !p.homesync.enabled) {
     const YAML::Node at = nodeAt(root, {"profiles"});

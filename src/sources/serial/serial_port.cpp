@@ -50,7 +50,7 @@ void Fd::reset(int fd) {
 
 bool supportedBaud(int baud) { return speedOf(baud) != B0; }
 
-Expected<Fd> openPort(const PortSettings& s) {
+Expected<Fd> openPort(const PortSettings& s, bool lock) {
   const speed_t speed = speedOf(s.baud);
   if (speed == B0) {
     return makeError(Errc::kInvalidArgument, fmt::format("serial {}: unsupported baud rate {}", s.device, s.baud));
@@ -76,7 +76,7 @@ Expected<Fd> openPort(const PortSettings& s) {
   // same device would read half of the replies and steal the rest. flock is
   // advisory: it stops another telemetry-gateway, pyserial (exclusive=True)
   // and other programs that lock, not a plain `cat`.
-  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+  if (lock && ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     if (err == EWOULDBLOCK) {
       return makeError(Errc::kUnavailable,

@@ -49,7 +49,11 @@ class Fd {
 // Open non-blocking, raw, with the given line settings. Errors say what to
 // do: a missing device ("is it plugged in?"), permission denied (add the
 // service user to the 'dialout' group), a device that is not a tty.
-Expected<Fd> openPort(const PortSettings& settings);
+// lock: take the port's exclusive flock (refused with kUnavailable, "in use
+// by another process", while someone else holds it). false only for a second
+// descriptor of a port this process already holds (the modem uplink's
+// goodbye at shutdown).
+Expected<Fd> openPort(const PortSettings& settings, bool lock = true);
 
 // True if `baud` is one termios supports.
 bool supportedBaud(int baud);

@@ -48,7 +48,8 @@ Expected<void> ModemMqttUplink::checkLimits(const Message& m, const config::Mode
 
 Expected<void> exchangeDirect(const sources::serial::PortSettings& port, const std::vector<DirectCommand>& commands,
                               std::chrono::milliseconds timeout) {
-  auto fd = sources::serial::openPort(port);
+  // A second descriptor of a port this process holds (and has locked).
+  auto fd = sources::serial::openPort(port, /*lock=*/false);
   if (!fd) return tl::unexpected(fd.error());
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (const auto& cmd : commands) {

@@ -39,6 +39,38 @@ std::string errorsOf(const std::string& yaml) {
   return out;
 }
 
+// A serial port has one owner: two sources on one device, or the modem
+// uplink on the modem source's port, are refused with both places named.
+TEST(Config, OneOwnerPerSerialPort) {
+  const std::string yaml = R"(gateway:
+  device_id: gw-1
+  state_dir: /tmp/x
+uplink:
+  url: mqtt://localhost:1883
+  modem:
+    device: /dev/ttyUSB2
+    url: broker.example:1883
+sources:
+  - name: gps
+    type: nmea
+    device: /dev/ttyUSB2
+  - name: modem
+    type: modem
+    device: /dev/ttyUSB2
+  - name: gps2
+    type: nmea
+    device: /dev/ttyACM0
+profiles:
+  bess: {}
+)";
+  EXPECT_EQ(errorsOf(yaml),
+            "gateway.yaml:7:13: uplink.modem.device: '/dev/ttyUSB2' is also used by source 'gps' (line 10): a serial "
+            "port has one owner (it is locked when opened); give the uplink the modem's other AT port (a SIM7080 has "
+            "several, e.g. /dev/ttyUSB2 and /dev/ttyUSB3)\n"
+            "gateway.yaml:13:5: sources[1]: device '/dev/ttyUSB2' is also used by source 'gps' (line 10): a serial "
+            "port has one owner (it is locked when opened); give each source its own port\n");
+}
+
 TEST(Config, MinimalLoadsWithDefaults) {
   Diagnostics diag;
   auto cfg = loadString(kMinimal, "gateway.yaml", diag);
