@@ -40,7 +40,10 @@ void expectApplied(const std::string& summary_json, double loss_pct, double dela
   ASSERT_FALSE(j.is_discarded()) << summary_json;
   for (const char* dir : {"a_to_b", "b_to_a"}) {
     const auto& d = j[dir];
-    EXPECT_GT(d["packets"].get<std::uint64_t>(), 20U) << dir << ": " << summary_json;
+    // Some traffic took the emulated path. (Few packets is possible: if the
+    // lossy phase killed the session, reconnecting through ~420 ms of RTT
+    // with connect_timeout_s 1 can take most of the next phase.)
+    EXPECT_GT(d["packets"].get<std::uint64_t>(), 0U) << dir << ": " << summary_json;
     // Binomial: within 4 standard deviations (+1 point) of what was asked.
     const auto n = static_cast<double>(d["packets"].get<std::uint64_t>());
     const double p = loss_pct / 100.0;
@@ -136,6 +139,46 @@ TEST(FaultNetwork, PartitionDetectedByKeepAliveAndHealedQuicklyAndLossyLinkLoses
   // (the watchdog checks every 250 ms; the daemon and nft may be descheduled).
   EXPECT_LE(worst_heal, 2000.0 + 1000.0);
   EXPECT_LE(worst_detect, kKeepAlive * 1500.0 + 500.0) << gw.log();
+}
+
+// An idle link (nothing in flight, nothing to acknowledge) that dies is
+// found by the watchdog's probe (an UNSUBSCRIBE the broker must answer,
+// sent after a third of the keep-alive of silence) within 1.5 x keep-alive.
+TEST(FaultNetwork, IdleDeadLinkIsFoundByTheProbe) {
+  sweepStale();
+  NetNs ns;
+  if (!ns.ok()) GTEST_SKIP() << "no network namespace here: " << ns.error();
+  test::TempDir dir;
+  Broker broker(ns.hostAddress());
+  constexpr int kKeepAlive = 2;
+  auto opts = options(broker.url(ns.hostAddress()), kKeepAlive, ns.name());
+  opts.connect_timeout_s = 1;
+  opts.reconnect_max_ms = 500;
+  opts.idle = true;
+  Gateway gw(dir, opts);
+  gw.start();
+  ASSERT_TRUE(gw.waitConnected(1)) << gw.log();
+  const auto dead_link_lines = [&] { return gw.countLog("connection lost") + gw.countLog("reconnecting to "); };
+  double worst = 0;
+  for (int round = 0; round < 3; ++round) {
+    // Cut at different moments of the probe cycle (~667 ms).
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000 + 230 * round));
+    const int before = dead_link_lines();
+    const auto t0 = std::chrono::steady_clock::now();
+    ns.partition();
+    ASSERT_TRUE(test::waitFor([&] { return dead_link_lines() > before; }, 30s)) << "dead link never detected\n"
+                                                                                << gw.log();
+    const double detect = msSince(t0);
+    report("idle partition round " + std::to_string(round) + ": dead link detected after " +
+           std::to_string(static_cast<int>(detect)) + " ms (keep-alive 2 s, bound 1.5 x = 3000 ms)");
+    worst = std::max(worst, detect);
+    const int connected = gw.countLog("connected to ");
+    ns.heal();
+    ASSERT_TRUE(gw.waitConnected(connected + 1, 30s)) << "no reconnect after heal\n" << gw.log();
+  }
+  ASSERT_TRUE(gw.running()) << gw.log();
+  // Same margin as above (loaded 2-core machine, ASan).
+  EXPECT_LE(worst, kKeepAlive * 1500.0 + 500.0) << gw.log();
 }
 
 }  // namespace

@@ -52,10 +52,11 @@ std::string gatewayConfig(const GatewayOptions& o) {
   c << "sources:\n  - name: sim\n    type: simulator\n    battery: {rate_hz: 10, modules: 4}\n    meter_rate_hz: 10\n"
        "    meters:\n";
   for (int i = 0; i < 15; ++i) c << "      - {node_id: n" << i << ", base_power_w: " << 800 + i * 10 << "}\n";
-  c << "profiles:\n  bess:\n    telemetry_interval_ms: 100\n"
+  c << "profiles:\n  bess:\n    telemetry_interval_ms: " << (o.idle ? 3'600'000 : 100) << "\n"
        "    signals: {voltage: sim.bess.voltage, current: sim.bess.current, power_kw: sim.bess.power_kw, "
        "soc: sim.bess.soc, soh: sim.bess.soh}\n"
        "    module_temperatures: [sim.bess.module*]\n    logs: {enabled: false}\n";
+  if (o.idle) return c.str();
   c << "  homesync:\n    home_id: rel\n    telemetry_interval_ms: 100\n    nodes:\n";
   for (int i = 0; i < 15; ++i) {
     const std::string n = "sim.meter.n" + std::to_string(i) + ".";

@@ -94,6 +94,7 @@ struct GatewayOptions {
   int max_messages = 1'000'000;
   int connect_timeout_s = 2;
   int reconnect_max_ms = 1000;
+  bool idle = false;  // no load: bess telemetry once an hour, no homesync
 };
 
 GatewayOptions options(std::string url, int keepalive_s, std::string netns = {}, std::string state_dir = {});
