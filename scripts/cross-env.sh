@@ -266,6 +266,9 @@ tgw_cross_chroot() {
     fi
     touch "$c/.tgw-ready"
   fi
+  # debootstrap's (and mktemp's) 0700 root would stop every non-root user at
+  # "/" (tests that drop to uid 65534 then see "no such directory").
+  chmod 755 "$c"
   # Every run: what scripts/deps.sh lists now (a no-op when all is there).
   local pk missing=()
   mapfile -t pk < <(tgw_cross_packages "$arch" "" "$want_deb")
