@@ -44,7 +44,8 @@ class FakeCanSocket final : public CanSocket {
     EXPECT_EQ(fd, bus_.fd);
     if (bus_.rx.empty()) {
       std::uint64_t v = 0;
-      (void)::read(fd, &v, sizeof v);
+      // read(2)'s result may not be cast away under _FORTIFY_SOURCE (-Werror=unused-result).
+      if (::read(fd, &v, sizeof v) < 0) v = 0;
       return std::optional<CanFrame>{};
     }
     auto r = std::move(bus_.rx.front());
@@ -63,7 +64,7 @@ class FakeCanSocket final : public CanSocket {
   // Make the watched fd readable.
   void poke() const {
     const std::uint64_t one = 1;
-    if (bus_.fd >= 0) (void)::write(bus_.fd, &one, sizeof one);
+    if (bus_.fd >= 0 && ::write(bus_.fd, &one, sizeof one) < 0) return;  // full: already readable
   }
 
  private:
