@@ -14,7 +14,7 @@ tgw_install_deps() {
   local missing=()
   local p
   for p in "${TGW_APT_PACKAGES[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -qE "(install|hold) ok installed"; then
       missing+=("$p")
     fi
   done
