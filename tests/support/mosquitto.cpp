@@ -54,6 +54,10 @@ void Mosquitto::stop() {
 
 void Mosquitto::kill() { process_.kill(); }
 
+void Mosquitto::pause() { process_.signal(SIGSTOP); }
+
+void Mosquitto::resume() { process_.signal(SIGCONT); }
+
 Subscriber::Subscriber(int port, const std::string& filter, int qos, const std::vector<std::string>& extra_args) {
   // A second subscription on a private probe topic tells when the
   // subscription is in place, so the test never publishes too early.

@@ -32,6 +32,9 @@ class Mosquitto {
   void start();
   void stop();  // SIGTERM and wait
   void kill();  // SIGKILL
+  // SIGSTOP / SIGCONT: the broker keeps its sockets but answers nothing.
+  void pause();
+  void resume();
   [[nodiscard]] std::string log() const { return process_.output(); }
   [[nodiscard]] const std::string& dir() const;
 

@@ -1,6 +1,7 @@
 // DBC parser: line oriented, one statement at a time; statements that end in
 // ';' (CM_, BA_, VAL_ ...) may span lines. Never throws; bad lines are issues.
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -15,6 +16,7 @@ namespace {
 
 constexpr std::uint32_t kExtendedFlag = 0x80000000U;
 constexpr std::uint32_t kIndependentSignals = 0xC0000000U;  // VECTOR__INDEPENDENT_SIG_MSG
+constexpr double kMaxSpn = 524287;  // 19 bits
 
 using detail::Cursor;
 
@@ -316,6 +318,13 @@ void Parser::parseValues(Cursor& c, int line) {
       issue(line, fmt::format("malformed VAL_ {} {}: expected <value> \"<text>\" pairs", raw, name));
       return;
     }
+    // Labels are for integer raw values; anything outside int64 (or NaN) is
+    // a broken file, and converting it would be undefined behaviour.
+    if (!(v >= -9.2e18 && v <= 9.2e18)) {
+      issue(line, fmt::format("VAL_ {} {}: value {} is not a raw integer value; table ignored", raw, name, v));
+      s->values.clear();
+      return;
+    }
     s->values.emplace_back(static_cast<std::int64_t>(v), std::move(text));
   }
 }
@@ -347,7 +356,7 @@ void Parser::parseValType(Cursor& c, int line) {
   s->type = type == 1 ? ValueType::kFloat32 : type == 2 ? ValueType::kFloat64 : ValueType::kInteger;
 }
 
-void Parser::parseAttribute(Cursor& c, int /*line*/) {
+void Parser::parseAttribute(Cursor& c, int line) {
   std::string attr;
   std::string_view object;
   if (!c.str(attr) || !c.ident(object)) return;  // network attribute or something we do not use
@@ -361,9 +370,13 @@ void Parser::parseAttribute(Cursor& c, int /*line*/) {
     double v = 0;
     if (!c.u64(raw) || !c.ident(name) || !c.number(v)) return;
     MessageDef* m = messageByRawId(raw);
-    if (SignalDef* s = m != nullptr ? signalOf(*m, name) : nullptr; s != nullptr && v >= 0) {
-      s->spn = static_cast<std::uint32_t>(v);
+    SignalDef* s = m != nullptr ? signalOf(*m, name) : nullptr;
+    if (s == nullptr) return;
+    if (!(v >= 0 && v <= kMaxSpn) || v != std::floor(v)) {  // SPNs are 19 bits (J1939-71)
+      issue(line, fmt::format("BA_ \"SPN\" SG_ {} {}: {} is not an SPN (0..{}); ignored", raw, name, v, kMaxSpn));
+      return;
     }
+    s->spn = static_cast<std::uint32_t>(v);
   }
 }
 

@@ -36,10 +36,14 @@ TEST(UplinkConnect, PlainTcpPublishesQos012AndReportsAcks) {
   rig.start();
   ASSERT_TRUE(rig.waitConnected());
   EXPECT_EQ(rig.uplink->freeWindow(), 16U);
+  // The broker is paused so that token 11 is still unacknowledged when it is
+  // offered again (on loopback its PUBACK otherwise arrives in ~0.1 ms).
+  broker.pause();
   ASSERT_TRUE(rig.send(10, "t/q0", "zero", 0));
   ASSERT_TRUE(rig.send(11, "t/q1", "one", 1));
   ASSERT_TRUE(rig.send(12, "t/q2", "two", 2));
   EXPECT_FALSE(rig.send(11, "t/q1", "dup token", 1)) << "a token already in flight is refused";
+  broker.resume();
   ASSERT_TRUE(waitFor([&] { return rig.listener.delivered().size() == 3; }));
   auto delivered = rig.listener.delivered();
   std::sort(delivered.begin(), delivered.end());

@@ -140,6 +140,27 @@ TEST(Dbc, ErrorsNameTheLine) {
   EXPECT_EQ(r.db.messages.size(), 2U);  // A and C still usable
 }
 
+// Found by fuzz_dbc: numbers too large for the integer they end up in were
+// converted anyway (undefined behaviour). Now each is an issue with its line.
+TEST(Dbc, OutOfRangeSpnAndValueLabelsAreIssuesNotUndefinedBehaviour) {
+  const char* text = "BO_ 123 M: 8 X\n SG_ S : 0|8@1+ (1,0) [0|255] \"\" X\n\n"
+                     "BA_ \"SPN\" SG_ 123 S 5.88889e109;\n"
+                     "BA_ \"SPN\" SG_ 123 S 190.5;\n"
+                     "VAL_ 123 S 1 \"one\" 1e30 \"big\" ;\n"
+                     "BA_ \"SPN\" SG_ 123 S 524287;\n";
+  ParseResult r = parseDbc(text);
+  ASSERT_EQ(r.issues.size(), 3U) << formatIssues("f.dbc", r.issues);
+  EXPECT_EQ(r.issues[0].line, 4);
+  EXPECT_NE(r.issues[0].message.find("is not an SPN"), std::string::npos) << r.issues[0].message;
+  EXPECT_EQ(r.issues[1].line, 5);
+  EXPECT_EQ(r.issues[2].line, 6);
+  EXPECT_NE(r.issues[2].message.find("not a raw integer"), std::string::npos) << r.issues[2].message;
+  ASSERT_EQ(r.db.messages.size(), 1U);
+  const SignalDef& s = r.db.messages[0].signals.at(0);
+  EXPECT_EQ(s.spn, 524287U) << "the valid SPN on line 7 still applies";
+  EXPECT_TRUE(s.values.empty()) << "a table with a broken value is dropped whole";
+}
+
 TEST(Dbc, GarbageNeverCrashes) {
   std::string garbage;
   for (int i = 0; i < 5000; ++i) garbage.push_back(static_cast<char>((i * 131 + 7) % 256));
