@@ -147,7 +147,7 @@ TEST(ModbusTcp, DeadSlaveGoesOfflineWithoutStoppingTheOthersAndComesBack) {
   auto st = lt.call([&] { return src.status(); });
   EXPECT_EQ(st.state, SourceState::kOnline);
   EXPECT_NE(st.detail.find("1/2 devices online"), std::string::npos) << st.detail;
-  EXPECT_GT(src.counters().timeouts, 0u);
+  EXPECT_GT(lt.call([&] { return src.counters().timeouts; }), 0u);
   // It answers again: back online with values.
   slave->answerUnits({});
   ASSERT_TRUE(test::waitFor([&] { return online(sink, "meters.dead.online"); }));
@@ -185,7 +185,7 @@ TEST(ModbusTcp, ExceptionReplyIsCountedAndPublishesNothingWrong) {
   test::RecordingSink sink;
   ModbusSource src(tcpSource(port, {d}), SystemClock::instance());
   ASSERT_TRUE(lt.call([&] { return src.start(lt.loop(), sink).has_value(); }));
-  ASSERT_TRUE(test::waitFor([&] { return src.counters().exceptions >= 2; }));
+  ASSERT_TRUE(test::waitFor([&] { return lt.call([&] { return src.counters().exceptions; }) >= 2; }));
   lt.call([&] { src.stop(); });
   EXPECT_TRUE(sink.last("meters.m.ok").has_value());
   EXPECT_EQ(sink.last("meters.m.ok")->quality, 80);  // partly failed poll

@@ -108,7 +108,7 @@ TEST(ModemAt, OkErrorCmeErrorTimeoutAndResync) {
   EXPECT_TRUE(a->supports(ModemAtOp{"AT"}));
   EXPECT_FALSE(a->supports(SerialWriteOp{"x"}));
   ASSERT_TRUE(lt.call([&] { return src.start(lt.loop(), sink).has_value(); }));
-  ASSERT_TRUE(test::waitFor([&] { return src.status().state == SourceState::kOnline; }));
+  ASSERT_TRUE(test::waitFor([&] { return lt.call([&] { return src.status().state; }) == SourceState::kOnline; }));
 
   test::OpRecorder version, cme, error, slow, csq, invalid, line_end, wrong_kind;
   run(lt, *a, "AT+CGMR", version);

@@ -9,6 +9,7 @@
 #include "queue/forwarder.hpp"
 #include "queue/sqlite/sqlite_queue.hpp"
 #include "support/mosquitto.hpp"
+#include "support/time_scale.hpp"
 #include "uplink/failover/failover_uplink.hpp"
 #include "uplink/modem/modem_mqtt_uplink.hpp"
 #include "uplink/paho/paho_uplink.hpp"
@@ -106,7 +107,7 @@ TEST(ModemUplink, ConnectErrorAndDroppedPromptAreNamedBackedOffAndLoseNothing) {
   FakeSim7080 modem(broker.port());
   modem.fail_connects = 2;
   auto cfg = modemConfig(modem, broker.port(), "");
-  cfg.modem.command_timeout_ms = 400;
+  cfg.modem.command_timeout_ms = scaledMs(400);  // the dropped prompt times out; real replies must not
   LogCapture log;
   log::get("uplink.modem")->set_level(spdlog::level::debug);
   ModemRig rig(cfg);
