@@ -48,6 +48,7 @@ void PahoUplink::Impl::ensureClient() {
     zombies_.clear();  // their completions died with the old client
   }
   client_endpoint_ = url_->display();
+  client_connected_ = false;
   mqtt::create_options create(v5_ ? MQTTVERSION_5 : MQTTVERSION_3_1_1);
   // No Paho persistence (nullptr): durability is the SQLite queue's job.
   client_ = std::make_unique<mqtt::async_client>(url_->pahoUri(), cfg_.client_id, create, nullptr);
@@ -186,6 +187,7 @@ Expected<void> PahoUplink::Impl::connectOnce() {
     }
     return waited;
   }
+  client_connected_ = true;
   bool session_present = false;
   try {
     session_present = tok->get_connect_response().is_session_present();
@@ -303,6 +305,27 @@ void PahoUplink::Impl::linkDown(std::unique_lock<std::mutex>& /*lk*/, const std:
   pushEvent({Event::Kind::kDisconnected, 0, reason, {}, 0});
 }
 
+void PahoUplink::Impl::discardClient(std::unique_lock<std::mutex>& lk) {
+  // One Paho client per connection. A client that lived through a lost link
+  // still holds its unacknowledged QoS 1/2 publishes (everything linkDown()
+  // just handed back, or an online-status publish that timed out) and
+  // retransmits them on the next CONNACK with session present. In Paho C
+  // 1.3.12 that retransmission races its own send thread: ASan caught the
+  // receive thread strlen()ing a topic the send thread had freed (heap-use-
+  // after-free in libpaho-mqtt3as), and mosquitto logged "disconnected due
+  // to malformed packet" for the resent PUBLISH, again at every reconnect.
+  // The queue resends those messages itself, so Paho's copies are not
+  // needed; the broker keeps our session (and resends what it owes us) with
+  // any client of the same id.
+  lk.unlock();
+  {
+    std::lock_guard client_lock(client_mu_);  // send() may be publishing on the loop thread
+    client_.reset();
+  }
+  lk.lock();
+  zombies_.clear();  // their completions died with the client
+}
+
 void PahoUplink::Impl::connectorMain() {
   Backoff backoff(cfg_.reconnect, std::random_device{}());
   std::size_t tried_in_round = 0;  // endpoints that failed since the last success / backoff
@@ -318,6 +341,9 @@ void PahoUplink::Impl::connectorMain() {
     if (result && link_lost_) result = makeError(Errc::kUnavailable, lost_cause_);
     if (!result) {
       stats_.state = LinkState::kDisconnected;
+      // Connected, then failed (e.g. an online-status publish not answered
+      // in time): that publish is still pending inside Paho.
+      if (client_connected_) discardClient(lk);
       ++tried_in_round;
       if (tried_in_round < endpoints_.size()) {
         // Fall back to the next endpoint at once; back off only when all failed.
@@ -404,10 +430,12 @@ void PahoUplink::Impl::connectorMain() {
       } catch (const mqtt::exception&) {
       }
       lk.lock();
+      discardClient(lk);
       continue;
     }
     const std::string reason = lost_cause_;
     linkDown(lk, reason);
+    discardClient(lk);
     const auto delay = backoff.next();
     log_->warn("{} to {}; reconnecting in {:g} s", reason, url_->display(), static_cast<double>(delay.count()) / 1000.0);
     cv_.wait_for(lk, delay, [&] { return stop_requested_ || reconnect_requested_; });

@@ -352,13 +352,7 @@ void PahoUplink::Impl::dropDeadLink(std::unique_lock<std::mutex>& lk) {
   // keeps our session and the next attempt makes a new client.
   dead_link_ = false;
   linkDown(lk, dead_cause_);
-  lk.unlock();
-  {
-    std::lock_guard client_lock(client_mu_);  // send() may be publishing on the loop thread
-    client_.reset();
-  }
-  lk.lock();
-  zombies_.clear();  // their completions died with the client
+  discardClient(lk);
 }
 
 namespace {

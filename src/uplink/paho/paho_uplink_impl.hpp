@@ -57,6 +57,9 @@ class PahoUplink::Impl : public std::enable_shared_from_this<PahoUplink::Impl> {
   // `next`: the endpoint tried at once instead of backing off.
   void noteFailure(const Error& error, std::chrono::milliseconds delay, const std::string& next = {});
   void linkDown(std::unique_lock<std::mutex>& lk, const std::string& reason);
+  // mu_ held (released meanwhile), connector thread: destroy the Paho client
+  // so the next attempt starts with a fresh one (see paho_connector.cpp).
+  void discardClient(std::unique_lock<std::mutex>& lk);
   // mu_ held, connector thread, while connected: wait up to `limit` (0 =
   // until woken) for a stop, reconnect or lost-link request, checking the
   // dead-link watchdog every checkPeriod(). True when woken (dead_link_ set
@@ -128,8 +131,9 @@ class PahoUplink::Impl : public std::enable_shared_from_this<PahoUplink::Impl> {
   std::vector<std::unique_ptr<mqtt::connect_options>> abandoned_opts_;  // connector thread
   std::vector<CaBundle> abandoned_bundles_;                             // connector thread
   bool connect_done_ = true;
-  std::unique_ptr<mqtt::async_client> client_;  // created by the connector thread, kept across reconnects
+  std::unique_ptr<mqtt::async_client> client_;  // created by the connector thread, one per connection
   std::string client_endpoint_;                 // the endpoint client_ was made for (connector thread)
+  bool client_connected_ = false;               // client_ got a CONNACK, so it may hold publishes (connector thread)
   std::mutex client_mu_;                        // send()'s publish vs replacing client_
 
   mutable std::mutex mu_;

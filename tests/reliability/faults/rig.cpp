@@ -40,7 +40,7 @@ bool pidAlive(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) 
 std::string gatewayConfig(const GatewayOptions& o) {
   std::ostringstream c;
   c << "gateway:\n  device_id: rel-gw\n  state_dir: " << o.state_dir << "\n";
-  c << "logging:\n  level: info\n  output: console\n";
+  c << "logging:\n  level: " << (debugRun() ? "debug" : "info") << "\n  output: console\n";
   c << "uplink:\n  url: " << o.url << "\n  client_id: rel-gw\n  keepalive_s: " << o.keepalive_s
     << "\n  connect_timeout_s: " << o.connect_timeout_s << "\n  inflight_window: " << o.inflight_window
     << "\n  max_inflight: " << (o.inflight_window * 2)
@@ -72,6 +72,28 @@ std::string gatewayConfig(const GatewayOptions& o) {
 bool longRun() {
   const char* v = std::getenv("TGW_LONG_RELIABILITY");
   return v != nullptr && std::string(v) == "1";
+}
+
+bool debugRun() {
+  const char* v = std::getenv("TGW_REL_DEBUG");
+  return v != nullptr && std::string(v) == "1";
+}
+
+bool keepWanted() {
+  const char* v = std::getenv("TGW_KEEP_TEMP");
+  return v != nullptr && std::string(v) == "1";
+}
+
+std::string keepArtifacts(const std::string& name, const Broker& broker, const Auditor& auditor,
+                          const test::TempDir& gateway_dir) {
+  const fs::path dest = fs::path("/tmp/tgwrel-kept") / (name + "-" + std::to_string(::getpid()));
+  std::error_code ec;
+  fs::create_directories(dest, ec);
+  const auto opts = fs::copy_options::recursive | fs::copy_options::overwrite_existing;
+  fs::copy(broker.dir(), dest / "broker", opts, ec);
+  fs::copy(auditor.dir(), dest / "auditor", opts, ec);
+  fs::copy(gateway_dir.path(), dest / "gateway", opts, ec);
+  return dest.string();
 }
 
 std::string gatewayBinary() { return test::binaryPath("telemetry-gateway"); }
@@ -140,19 +162,36 @@ void Broker::start() {
   std::ostringstream conf;
   conf << "per_listener_settings false\nallow_anonymous true\n";
   // Persistence: the auditor's session (subscription and the messages queued
-  // for it) survives a restart; saved after every change so it also survives
-  // a SIGKILL (a broker that loses what it acknowledged would show as gaps
-  // that are not the gateway's).
+  // for it) and the daemon's session survive a restart (a broker that loses
+  // what it acknowledged would show as gaps that are not the daemon's).
+  // SIGTERM (Broker::stop) always saves at exit; the periodic save bounds
+  // what a SIGKILL loses to about a second. Not autosave_on_changes: that
+  // rewrites and fsyncs the whole file after every message, and under load
+  // the broker then answered the daemon's online-status publish too late
+  // (2 s connect timeout) so often that it hardly sent any telemetry.
   conf << "persistence true\npersistence_location " << dir_.path().string()
-       << "/\nautosave_interval 1\nautosave_on_changes true\n";
-  conf << "log_dest stdout\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
-          "connection_messages true\n";
+       << "/\nautosave_interval 1\nautosave_on_changes false\n";
+  // Started as root, mosquitto switches to its own user ("mosquitto"), which
+  // cannot write into this 0700 root-owned temp dir: every save failed
+  // ("Error saving in-memory database ... Permission denied"), each restart
+  // began with an empty broker, and whatever it had PUBACKed to the daemon
+  // but not yet delivered to the auditor (and everything published before
+  // the auditor had resubscribed) was gone: gaps that were not the daemon's.
+  // Staying root also keeps PR_SET_PDEATHSIG (a setuid clears it).
+  if (::geteuid() == 0) conf << "user root\n";
+  conf << "log_dest stdout\nlog_timestamp_format %H:%M:%S\n";
+  if (debugRun()) {
+    conf << "log_type all\n";
+  } else {
+    conf << "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n";
+  }
+  conf << "connection_messages true\n";
   conf << "max_inflight_messages 0\nmax_queued_messages 0\nmax_queued_bytes 0\n";
   conf << "listener " << port_ << " 127.0.0.1\n";
   if (!extra_address_.empty()) conf << "listener " << port_ << " " << extra_address_ << "\n";
-  // The config's name carries the test's pid: mosquitto drops root for its
-  // own user, which clears PR_SET_PDEATHSIG, so a broker can outlive a
-  // killed test; sweepStale() finds it by this name.
+  // The config's name carries the test's pid: should mosquitto drop root for
+  // its own user after all (which clears PR_SET_PDEATHSIG), a broker could
+  // outlive a killed test; sweepStale() finds it by this name.
   const std::string path = dir_.write("mosquitto-tgwrel" + std::to_string(::getpid()) + ".conf", conf.str());
   ++runs_;
   process_ = test::Process(withDeathSignal({"mosquitto", "-c", path}), {},
@@ -177,6 +216,19 @@ void Broker::stop() {
 void Broker::pause() { process_.signal(SIGSTOP); }
 void Broker::resume() { process_.signal(SIGCONT); }
 
+std::string Broker::persistenceErrors() const {
+  std::string out;
+  std::istringstream in(log());
+  std::string l;
+  while (std::getline(in, l)) {
+    if (l.find("Error saving") != std::string::npos || l.find("Error: Permission denied") != std::string::npos ||
+        l.find("Error restoring") != std::string::npos) {
+      out += l + "\n";
+    }
+  }
+  return out;
+}
+
 std::string Broker::log() const {
   std::string all;
   for (int i = 1; i <= runs_; ++i) all += test::readFile(dir_.file("mosquitto-" + std::to_string(i) + ".log"));
@@ -200,6 +252,12 @@ Auditor::Auditor(int port) {
   process_ = test::Process(withDeathSignal({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(port), "-t", "#",
                                             "-q", "1", "-c", "-i", id, "-R", "-v", "-k", "5"}),
                            {}, dir_.file("audit.txt"));
+  if (debugRun()) {
+    witness_ = test::Process(withDeathSignal({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(port), "-t", "#",
+                                              "-q", "1", "-c", "-i", id + "-witness", "-k", "5", "-F",
+                                              "@H:@M:@S.@N r%r q%q m%m %t %p"}),
+                             {}, dir_.file("witness.txt"));
+  }
   // Subscribed once the broker logged the connection and a moment later the
   // subscription; a message we publish ourselves proves the path.
   test::waitFor(
@@ -236,7 +294,11 @@ std::string AuditResult::summary() const {
   std::ostringstream s;
   s << "last committed seq " << last_seq << ", received " << received << " distinct, " << duplicates
     << " duplicates, " << still_queued << " still queued, " << drops << " counted drops, " << gaps.size() << " gaps";
-  if (!gaps.empty()) s << " (first " << gaps.front() << ")";
+  if (!gaps.empty()) {
+    s << " (";
+    for (std::size_t i = 0; i < gaps.size() && i < 40; ++i) s << (i == 0 ? "" : " ") << gaps[i];
+    s << (gaps.size() > 40 ? " ...)" : ")");
+  }
   return s.str();
 }
 

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
@@ -27,7 +28,8 @@ using namespace std::chrono_literals;
 // Remove namespaces, veths and mounts left behind by dead test processes.
 void sweepStale();
 
-// A mosquitto with persistence on; listens on 127.0.0.1 and optionally on a
+// A mosquitto with persistence on (running as root when we are: see
+// Broker::start()); listens on 127.0.0.1 and optionally on a
 // second address (a veth address) with the same port.
 class Broker {
  public:
@@ -45,8 +47,13 @@ class Broker {
   void resume();        // SIGCONT
   [[nodiscard]] bool running() { return process_.running(); }
   [[nodiscard]] std::string log() const;
+  // Log lines of failed persistence saves / restores (all runs); "" when the
+  // broker could keep what it acknowledged across a SIGTERM restart.
+  [[nodiscard]] std::string persistenceErrors() const;
   // Connections of client `id` seen so far in the broker log (all runs).
   [[nodiscard]] int connectCount(const std::string& id) const;
+  // Config, logs and persistence file of every run.
+  [[nodiscard]] const std::filesystem::path& dir() const { return dir_.path(); }
 
  private:
   std::string extra_address_;
@@ -66,10 +73,13 @@ class Auditor {
   // message of the rig's config is QoS 1).
   [[nodiscard]] std::map<std::uint64_t, int> seqs() const;
   [[nodiscard]] std::size_t count() const;
+  // audit.txt (and witness.txt with TGW_REL_DEBUG=1).
+  [[nodiscard]] const std::filesystem::path& dir() const { return dir_.path(); }
 
  private:
   test::TempDir dir_;
   test::Process process_;
+  test::Process witness_;  // TGW_REL_DEBUG=1: every message with retain flag, QoS, mid, time
 };
 
 struct AuditResult {
@@ -123,6 +133,8 @@ class Gateway {
   // Run once more with the broker reachable until it is connected, then stop
   // cleanly and audit against the subscriber.
   AuditResult audit(const Auditor& auditor, std::chrono::milliseconds settle = 1500ms);
+  // Config, state dir (queue) and run logs.
+  [[nodiscard]] const std::string& logDir() const { return log_dir_; }
 
  private:
   GatewayOptions options_;
@@ -190,6 +202,16 @@ class SmallFs {
 
 // A long variant runs only with TGW_LONG_RELIABILITY=1.
 bool longRun();
+// TGW_REL_DEBUG=1: broker log_type all, daemon log level debug, a witness
+// subscriber (no -R, prints retain flag / QoS / mid / time) next to the auditor.
+bool debugRun();
+// Copies what a failed scenario leaves behind (broker config + logs +
+// persistence, audit output, the daemon's config, state dir and logs) to
+// /tmp/tgwrel-kept/<name>-<pid>/ and returns that path. Call it when the
+// test failed or TGW_KEEP_TEMP=1 (keepWanted()).
+std::string keepArtifacts(const std::string& name, const Broker& broker, const Auditor& auditor,
+                          const test::TempDir& gateway_dir);
+bool keepWanted();
 std::string gatewayBinary();
 // Print a measured figure so it appears in the ctest output / log.
 void report(const std::string& line);
