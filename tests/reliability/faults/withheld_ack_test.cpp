@@ -35,6 +35,21 @@ void smallAsanQuarantine() {
 #endif
 }
 
+// Under ThreadSanitizer the daemon's RSS also carries the runtime's in-process
+// symbolizer (GCC's libtsan uses libbacktrace): the first time a report is
+// symbolized -- a suppressed one too, to match it against tests/tsan.supp,
+// e.g. when Paho's tokens complete -- it maps the daemon binary and parses
+// its DWARF, about +55 MB at once at an unpredictable moment (measured: from
+// smaps, the binary's file pages and anonymous memory next to libtsan). The
+// allowance below covers that one-time step; a daemon that keeps growing
+// still fails.
+constexpr long kRssAllowanceKb =
+#if defined(__SANITIZE_THREAD__)
+    (16 + 64) * 1024;
+#else
+    16 * 1024;
+#endif
+
 TEST(FaultBroker, WithheldAcksFillTheWindowNothingGrowsAndSendingResumes) {
   sweepStale();
   smallAsanQuarantine();
@@ -77,7 +92,7 @@ TEST(FaultBroker, WithheldAcksFillTheWindowNothingGrowsAndSendingResumes) {
   EXPECT_GT(backlog, 40U);
   EXPECT_TRUE(drained) << "sending did not resume";
   // Nothing grows without bound: memory and descriptors stay flat (generous margins).
-  EXPECT_LT(rss_max, rss0 + 16 * 1024) << "RSS grew while acks were withheld";
+  EXPECT_LT(rss_max, rss0 + kRssAllowanceKb) << "RSS grew while acks were withheld";
   EXPECT_LE(fd_max, fd0 + 2);
   EXPECT_TRUE(result.gaps.empty()) << result.summary();
   EXPECT_EQ(result.drops, 0U) << gw.queueStats();
