@@ -5,7 +5,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include <cstdlib>
 #include <memory>
@@ -38,8 +37,11 @@ int setNoDelayOnSocketsTo(std::uint16_t peer_port) {
     char* end = nullptr;
     const long fd = std::strtol(e->d_name, &end, 10);
     if (end == e->d_name || *end != '\0' || fd < 0 || fd == own) continue;
-    struct stat st {};
-    if (::fstat(static_cast<int>(fd), &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+    // No fstat() first: getsockopt(SO_TYPE) in peerPort() already fails
+    // (ENOTSOCK, or EBADF for a descriptor closed meanwhile) on anything that
+    // is not a socket, and fstat() is the one call here that ThreadSanitizer
+    // treats as a use of the descriptor racing its creation or close on
+    // another thread (see the header on why that is harmless here).
     if (peerPort(static_cast<int>(fd)) != peer_port) continue;
     int on = 0;
     socklen_t len = sizeof on;

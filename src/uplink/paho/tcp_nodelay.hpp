@@ -12,6 +12,10 @@
 // and switch Nagle off on them. Another connection to the same port that is
 // caught by this (another uplink, a Modbus TCP device on the same port) only
 // gets lower latency. setsockopt on a descriptor another thread uses is safe.
+// The scan runs on the connector thread while other threads open and close
+// descriptors: one may be closed or reused between readdir() and the calls
+// on it; the calls then fail (skipped) or look at the new descriptor, which
+// is changed only if it too is a TCP socket to the broker's port.
 #pragma once
 
 #include <cstdint>
