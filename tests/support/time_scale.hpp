@@ -9,7 +9,6 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <string>
 
 #if defined(__SANITIZE_THREAD__)
 #define TGW_TEST_UNDER_TSAN 1
@@ -41,6 +40,8 @@ std::chrono::duration<Rep, Period> scaled(std::chrono::duration<Rep, Period> d) 
   return d * timeScale();
 }
 
-inline int scaledMs(int ms) { return ms * timeScale(); }
+inline int scaledMs(int ms) {
+  return ms * timeScale();
+}
 
 }  // namespace tgw::test
