@@ -142,9 +142,19 @@ tgw_cross_ensure() {
     fi
   fi
 
-  local wanted missing
+  local wanted
   mapfile -t wanted < <(tgw_cross_packages "$arch" "$want_qemu" "$want_deb")
-  mapfile -t missing < <(tgw_cross_missing "${wanted[@]}")
+  tgw_cross_apt_install "$arch" "$added_arch" "$can_install" "${wanted[@]}"
+}
+
+# Installs those of PKG... that are missing, for ARCH. ADDED_ARCH=1: this run
+# added ARCH (on failure it is rolled back); CAN_INSTALL=0: only check.
+# Simulates first and refuses any removal of this machine's packages.
+tgw_cross_apt_install() {
+  local arch=$1 added_arch=$2 can_install=$3
+  shift 3
+  local missing
+  mapfile -t missing < <(tgw_cross_missing "$@")
   [ "${#missing[@]}" -eq 0 ] && return 0
 
   if [ "$can_install" = 0 ]; then
@@ -194,6 +204,146 @@ tgw_cross_ensure() {
     fi
   fi
   rm -f "$log"
+}
+
+# ---------------------------------------------------------------------------
+# The lean host path (scripts/test-arm --host; what CI uses): this machine's
+# own multiarch, no chroot. Installs (as root, only what is missing; with
+# TGW_NO_INSTALL=1 or not root it only checks and prints the apt-get line):
+#   dpkg --add-architecture ARCH, g++-<triplet> (not crossbuild-essential:
+#   dpkg-cross and its perl stack are not needed to run cmake),
+#   pkgconf:ARCH, qemu-user-static (TGW_CROSS_QEMU_PACKAGE overrides the
+#   name), cmake, ninja-build, mosquitto, mosquitto-clients, python3, the
+#   header-only -dev packages, and the library -dev packages of
+#   scripts/deps.sh as :ARCH -- without libbenchmark-dev (benchmarks are off)
+#   and without libgtest-dev/libgmock-dev unless $3 = tests.
+# A library -dev package of ARCH that is NOT Multi-Arch: same (in bookworm:
+# libyaml-cpp-dev) cannot sit next to the native one that this machine's own
+# build needs, so it is not installed: `apt-get download` fetches it and
+# `dpkg-deb -x` unpacks it into EXTRA/root (private to the build directory);
+# what it depends on (its runtime library, libyaml-cpp0.7:ARCH, Multi-Arch:
+# same) IS installed through apt at the exact version it asks for, and the
+# runtime files of those dependencies are symlinked next to the unpacked
+# .so/.a, so its CMake package config (which names
+# <prefix>/lib/<triplet>/libyaml-cpp.so.0.7.0) resolves inside EXTRA/root.
+# The build then gets -DCMAKE_PREFIX_PATH=EXTRA/root/usr; at run time the
+# target finds the runtime library under qemu's -L / like every other one.
+# Prints EXTRA/root/usr (the prefix for CMake) on success. Failure: what to
+# install on stderr, non-zero, and a foreign architecture this call added is
+# removed again (its packages purged first).
+tgw_cross_host() {
+  local arch=$1 extra=$2 want_tests=${3:-}
+  local native triplet qpkg
+  native=$(dpkg --print-architecture)
+  triplet=$(tgw_cross_triplet "$arch") || return 64
+  [ "$arch" != "$native" ] || { echo "error: tgw_cross_host is for a foreign architecture" >&2; return 64; }
+  qpkg=${TGW_CROSS_QEMU_PACKAGE:-qemu-user-static}
+  local can_install=1
+  if [ "${TGW_NO_INSTALL:-0}" = 1 ] || [ "$(id -u)" -ne 0 ]; then can_install=0; fi
+
+  local added_arch=0
+  if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+    if [ "$can_install" = 0 ]; then
+      echo "error: foreign architecture $arch is not configured. As root run:" >&2
+      echo "  dpkg --add-architecture $arch && apt-get update" >&2
+      echo "  apt-get install --no-install-recommends g++-$triplet pkgconf:$arch $qpkg <lib*-dev:$arch of scripts/deps.sh>" >&2
+      return 2
+    fi
+    echo "==> dpkg --add-architecture $arch" >&2
+    dpkg --add-architecture "$arch"
+    added_arch=1
+    if ! apt-get update -qq >&2; then
+      echo "error: apt-get update failed after adding $arch" >&2
+      tgw_cross_rollback_arch "$arch"
+      return 2
+    fi
+  fi
+
+  # The target's library -dev packages, split by Multi-Arch (one apt-cache call).
+  local libs=() p
+  while read -r p; do
+    case "${p%%:*}" in
+      libbenchmark-dev) continue ;;
+      libgtest-dev|libgmock-dev) [ "$want_tests" = tests ] || continue ;;
+    esac
+    libs+=("$p")
+  done < <(tgw_cross_target_libs "$arch" | sort -u)
+  local info
+  info=$(apt-cache show --no-all-versions "${libs[@]}" 2>/dev/null | awk '
+    /^Package:/ {p=$2; m=""; d=""}
+    /^Multi-Arch:/ {m=$2}
+    /^Depends:/ {sub(/^Depends: */, ""); d=$0}
+    /^$/ && p != "" {print p "\t" (m == "" ? "no" : m) "\t" d; p=""}
+    END {if (p != "") print p "\t" (m == "" ? "no" : m) "\t" d}')
+  local inst=() unpack=() name ma deps dep v
+  for p in "${libs[@]}"; do
+    name=${p%%:*}
+    ma=$(awk -F'\t' -v p="$name" '$1 == p {print $2; exit}' <<<"$info")
+    if [ "$ma" = no ] && dpkg-query -W -f='${Status}' "$name" 2>/dev/null | grep -qE "(install|hold) ok installed"; then
+      # Not co-installable with the native one that is installed here.
+      unpack+=("$p")
+      deps=$(awk -F'\t' -v p="$name" '$1 == p {print $3; exit}' <<<"$info")
+      local dl=()
+      mapfile -t dl < <(tr ',' '\n' <<<"$deps")
+      for dep in "${dl[@]}"; do
+        dep=${dep%%|*}                       # first of alternatives
+        v=$(sed -nE 's/.*\(= *([^)]+)\).*/\1/p' <<<"$dep")
+        dep=$(awk '{print $1}' <<<"$dep")
+        dep=${dep%%:*}
+        [ -n "$dep" ] || continue
+        inst+=("$dep:$arch${v:+=$v}")
+      done
+    else
+      inst+=("$p")
+    fi
+  done
+  local pk=("g++-$triplet" "pkgconf:$arch" "$qpkg" cmake ninja-build pkgconf
+            nlohmann-json3-dev libexpected-dev libcli11-dev mosquitto mosquitto-clients python3 "${inst[@]}")
+  # "pkg:arch=version" is installed as such but checked without the version.
+  local check=() q
+  for q in "${pk[@]}"; do check+=("${q%%=*}"); done
+  local missing_pk=() i
+  for i in "${!pk[@]}"; do
+    tgw_cross_missing "${check[$i]}" | grep -q . && missing_pk+=("${pk[$i]}")
+  done
+  if [ "${#missing_pk[@]}" -gt 0 ]; then
+    tgw_cross_apt_install "$arch" "$added_arch" "$can_install" "${missing_pk[@]}" >&2 || {
+      echo "error: the $arch host build needs: ${missing_pk[*]}" >&2
+      [ "$can_install" = 1 ] && echo "  (apt could not install them from this machine's archive; see above)" >&2
+      return 2; }
+  fi
+
+  # The unpacked ones.
+  mkdir -p "$extra/root" "$extra/debs"
+  local ver stamp f
+  for p in "${unpack[@]}"; do
+    name=${p%%:*}
+    ver=$(apt-cache show --no-all-versions "$p" 2>/dev/null | awk '/^Version:/ {print $2; exit}')
+    stamp="$extra/root/.tgw-unpacked-$name-$arch-$ver"
+    [ -f "$stamp" ] && continue
+    echo "==> $p is not co-installable with the native $name: apt-get download + dpkg-deb -x into $extra/root" >&2
+    rm -f "$extra/debs/${name}_"*"_$arch.deb"
+    if ! (cd "$extra/debs" && apt-get download -q "$p=$ver" >/dev/null 2>&1); then
+      (cd "$extra/debs" && apt-get download "$p=$ver") >&2 || true
+      echo "error: could not download $p=$ver (apt-get download $p; needs the Debian archive)" >&2
+      [ "$added_arch" = 1 ] && tgw_cross_rollback_arch "$arch"
+      return 2
+    fi
+    dpkg-deb -x "$extra/debs/${name}_"*"_$arch.deb" "$extra/root" || {
+      echo "error: dpkg-deb -x of $p failed" >&2; return 2; }
+    touch "$stamp"
+  done
+  # The runtime files of what the unpacked packages depend on, next to them.
+  if [ "${#unpack[@]}" -gt 0 ]; then
+    mkdir -p "$extra/root/usr/lib/$triplet"
+    for q in "${inst[@]}"; do
+      case " ${libs[*]} " in *" ${q%%=*} "*) continue ;; esac   # a -dev installed directly
+      dpkg -L "${q%%=*}" 2>/dev/null | grep -E "^/usr/lib/$triplet/[^/]+\.so[.0-9]*$" | while read -r f; do
+        [ -e "$extra/root$f" ] || ln -sfn "$f" "$extra/root$f"
+      done
+    done
+  fi
+  echo "$extra/root/usr"
 }
 
 # qemu-user through binfmt_misc, for target programs started by other target
