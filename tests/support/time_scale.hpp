@@ -7,7 +7,6 @@
 // what a test asserts (counts, order, values).
 #pragma once
 
-#include <chrono>
 #include <cstdlib>
 
 #if defined(__SANITIZE_THREAD__)
@@ -33,11 +32,6 @@ inline int timeScale() {
 #else
   return 1;
 #endif
-}
-
-template <class Rep, class Period>
-std::chrono::duration<Rep, Period> scaled(std::chrono::duration<Rep, Period> d) {
-  return d * timeScale();
 }
 
 inline int scaledMs(int ms) {

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -67,22 +68,19 @@ std::string gatewayConfig(const GatewayOptions& o) {
   return c.str();
 }
 
+// An environment switch: on only when set to "1".
+bool envSwitch(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && std::string_view(v) == "1";
+}
+
 }  // namespace
 
-bool longRun() {
-  const char* v = std::getenv("TGW_LONG_RELIABILITY");
-  return v != nullptr && std::string(v) == "1";
-}
+bool longRun() { return envSwitch("TGW_LONG_RELIABILITY"); }
 
-bool debugRun() {
-  const char* v = std::getenv("TGW_REL_DEBUG");
-  return v != nullptr && std::string(v) == "1";
-}
+bool debugRun() { return envSwitch("TGW_REL_DEBUG"); }
 
-bool keepWanted() {
-  const char* v = std::getenv("TGW_KEEP_TEMP");
-  return v != nullptr && std::string(v) == "1";
-}
+bool keepWanted() { return envSwitch("TGW_KEEP_TEMP"); }
 
 std::string keepArtifacts(const std::string& name, const Broker& broker, const Auditor& auditor,
                           const test::TempDir& gateway_dir) {
